@@ -1,0 +1,77 @@
+//! `keygen`, `init`, `append` and `verify`.
+
+use std::io::{BufReader, Write};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::{CliError, VerifyFormat};
+use crate::crypto;
+use crate::input;
+use crate::ledger::{self, LedgerError, VerifyError};
+
+fn parse_time(flag: Option<&str>) -> Result<Option<DateTime<Utc>>, CliError> {
+    flag.map(|t| crate::time::parse(t).map_err(|e| CliError::usage(format!("--time: {e}")))).transpose()
+}
+
+fn ledger_error(e: LedgerError) -> CliError {
+    if e.is_refusal() { CliError::fail(e) } else { CliError::usage(e) }
+}
+
+/// `fairboard keygen --out PREFIX`.
+pub fn keygen(prefix: &Path) -> Result<(), CliError> {
+    let key = crypto::generate().map_err(CliError::usage)?;
+    let (k, p) = crypto::write_keypair(&key, prefix).map_err(CliError::usage)?;
+    println!("wrote {} and {} (key id {})", k.display(), p.display(), crypto::key_id(&key.verifying_key()));
+    Ok(())
+}
+
+/// `fairboard init --ledger FILE --key OP.key --leaderboard NAME [--time T]`.
+pub fn init(path: &Path, key: &Path, leaderboard: &str, time: Option<&str>) -> Result<(), CliError> {
+    let time = parse_time(time)?.unwrap_or_else(crate::time::now);
+    if leaderboard.is_empty() {
+        return Err(CliError::usage("--leaderboard: expected a non-empty name"));
+    }
+    let key = crypto::read_signing_key(key).map_err(CliError::usage)?;
+    let appended = ledger::init(path, &key, leaderboard, time).map_err(ledger_error)?;
+    println!("seq {} hash {}", appended.seq, appended.hash);
+    Ok(())
+}
+
+/// `fairboard append --ledger FILE --key KEY [--time T] EVENTS`.
+pub fn append(path: &Path, key: &Path, time: Option<&str>, events: &Path) -> Result<(), CliError> {
+    let time = parse_time(time)?;
+    let key = crypto::read_signing_key(key).map_err(CliError::usage)?;
+    let (file, bytes) = input::read_source(events).map_err(CliError::usage)?;
+    let events = input::parse_events(&file, &bytes).map_err(CliError::usage)?;
+    let appended = ledger::append(path, &key, &file, &events, time).map_err(ledger_error)?;
+    let mut out = std::io::stdout().lock();
+    for a in appended {
+        let _ = writeln!(out, "seq {} hash {}", a.seq, a.hash);
+    }
+    Ok(())
+}
+
+/// `fairboard verify --ledger FILE --trust OP.pub [--format text|json]`.
+pub fn verify(path: &Path, trust: &Path, format: VerifyFormat) -> Result<(), CliError> {
+    let trust = crypto::read_verifying_key(trust).map_err(CliError::usage)?;
+    let file = std::fs::File::open(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+    let result = ledger::verify_stream(BufReader::with_capacity(1 << 20, file), Some(&trust), |_| {});
+    match result {
+        Ok(head) => {
+            match format {
+                VerifyFormat::Text => println!("ok: {} records, head {}", head.records, head.hash),
+                VerifyFormat::Json => println!("{}", json!({"ok": true, "records": head.records, "head": head.hash})),
+            }
+            Ok(())
+        }
+        Err(VerifyError::Defect(defect)) => {
+            if format == VerifyFormat::Json {
+                println!("{}", json!({"ok": false, "line": defect.line, "reason": defect.kind.to_string()}));
+            }
+            Err(CliError::fail(format!("{}: {defect}", path.display())))
+        }
+        Err(e) => Err(CliError::usage(format!("{}: {e}", path.display()))),
+    }
+}

@@ -1,0 +1,295 @@
+//! Ed25519 keys: generation, PEM files, key ids and strict verification.
+//!
+//! Keys live on disk as PKCS#8 (private) and SPKI (public) PEM, the forms OpenSSL reads and writes, so
+//! an operator can inspect them with standard tools. Inside the ledger a key appears as standard base64
+//! of its raw 32 bytes and is named by its key id. Verification is always `verify_strict`: it rejects
+//! small-order keys and non-canonical signatures on which Ed25519 implementations disagree, so two
+//! honest auditors can never reach different verdicts about the same ledger.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+/// Key handling failures. Each names the file involved.
+#[derive(Debug, thiserror::Error)]
+pub enum CryptoError {
+    /// A key file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The key file.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A key file is not the PEM form expected.
+    #[error("{path}: not a {expected} Ed25519 key: {detail}")]
+    BadPem {
+        /// The key file.
+        path: PathBuf,
+        /// Which PEM form was expected.
+        expected: &'static str,
+        /// The decoder's complaint.
+        detail: String,
+    },
+    /// A key or signature inside the ledger is not valid base64 of the right length.
+    #[error("not standard base64 of {expected} bytes")]
+    BadEncoding {
+        /// The byte length expected.
+        expected: usize,
+    },
+    /// The bytes do not decode to an Ed25519 public key, or to a small-order (weak) one.
+    #[error("not a usable Ed25519 public key (invalid point or small order)")]
+    BadKey,
+    /// The system random source failed.
+    #[error("no randomness available: {0}")]
+    Random(String),
+    /// `keygen` refuses to overwrite an existing key file.
+    #[error("{0}: already exists; refusing to overwrite a key")]
+    Exists(PathBuf),
+}
+
+/// The ledger's name for a public key: lowercase hex of the first 8 bytes of SHA-256(raw key).
+pub fn key_id(key: &VerifyingKey) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    hex(&digest[..8])
+}
+
+/// Lowercase hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
+}
+
+/// Standard padded base64 of the raw 32-byte public key, as `ledger_opened` and `key_authorized` hold it.
+pub fn public_key_b64(key: &VerifyingKey) -> String {
+    B64.encode(key.as_bytes())
+}
+
+/// Decodes a ledger public key (standard base64 of 32 raw bytes) and rejects invalid or weak points.
+pub fn decode_public_key(b64: &str) -> Result<VerifyingKey, CryptoError> {
+    let raw = B64.decode(b64).map_err(|_| CryptoError::BadEncoding { expected: 32 })?;
+    let raw: [u8; 32] = raw.try_into().map_err(|_| CryptoError::BadEncoding { expected: 32 })?;
+    let key = VerifyingKey::from_bytes(&raw).map_err(|_| CryptoError::BadKey)?;
+    if key.is_weak() {
+        return Err(CryptoError::BadKey);
+    }
+    Ok(key)
+}
+
+/// Decodes a record signature (standard base64 of 64 bytes).
+pub fn decode_signature(b64: &str) -> Result<Signature, CryptoError> {
+    let raw = B64.decode(b64).map_err(|_| CryptoError::BadEncoding { expected: 64 })?;
+    let raw: [u8; 64] = raw.try_into().map_err(|_| CryptoError::BadEncoding { expected: 64 })?;
+    Ok(Signature::from_bytes(&raw))
+}
+
+/// Signs `message` and returns the standard base64 of the signature.
+pub fn sign_b64(key: &SigningKey, message: &[u8]) -> String {
+    B64.encode(key.sign(message).to_bytes())
+}
+
+/// Strict Ed25519 verification (no small-order keys or R, canonical S only).
+pub fn verify_strict(key: &VerifyingKey, message: &[u8], signature: &Signature) -> bool {
+    key.verify_strict(message, signature).is_ok()
+}
+
+/// Generates a fresh key from the operating system's random source.
+pub fn generate() -> Result<SigningKey, CryptoError> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| CryptoError::Random(e.to_string()))?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// Reads a PKCS#8 PEM private key.
+pub fn read_signing_key(path: &Path) -> Result<SigningKey, CryptoError> {
+    let text = read_text(path)?;
+    SigningKey::from_pkcs8_pem(&text).map_err(|e| CryptoError::BadPem {
+        path: path.to_path_buf(),
+        expected: "PKCS#8 PEM private",
+        detail: e.to_string(),
+    })
+}
+
+/// Reads an SPKI PEM public key.
+pub fn read_verifying_key(path: &Path) -> Result<VerifyingKey, CryptoError> {
+    let text = read_text(path)?;
+    let key = VerifyingKey::from_public_key_pem(&text).map_err(|e| CryptoError::BadPem {
+        path: path.to_path_buf(),
+        expected: "SPKI PEM public",
+        detail: e.to_string(),
+    })?;
+    if key.is_weak() {
+        return Err(CryptoError::BadKey);
+    }
+    Ok(key)
+}
+
+/// SPKI PEM text of a public key (what `PREFIX.pub` holds).
+pub fn public_key_pem(key: &VerifyingKey) -> Result<String, CryptoError> {
+    key.to_public_key_pem(LineEnding::LF).map_err(|e| CryptoError::BadPem {
+        path: PathBuf::new(),
+        expected: "SPKI PEM public",
+        detail: e.to_string(),
+    })
+}
+
+/// Writes `PREFIX.key` (PKCS#8 PEM, mode 0600) and `PREFIX.pub` (SPKI PEM); refuses to overwrite either.
+pub fn write_keypair(key: &SigningKey, prefix: &Path) -> Result<(PathBuf, PathBuf), CryptoError> {
+    let key_path = with_suffix(prefix, "key");
+    let pub_path = with_suffix(prefix, "pub");
+    for p in [&key_path, &pub_path] {
+        if p.exists() {
+            return Err(CryptoError::Exists(p.clone()));
+        }
+    }
+    // PKCS#8 v1 (RFC 8410 without the optional public key): the form OpenSSL 3.0 writes and reads.
+    let v1 = ed25519_dalek::pkcs8::KeypairBytes { secret_key: key.to_bytes(), public_key: None };
+    let private_pem = v1.to_pkcs8_pem(LineEnding::LF).map_err(|e| CryptoError::BadPem {
+        path: key_path.clone(),
+        expected: "PKCS#8 PEM private",
+        detail: e.to_string(),
+    })?;
+    let public_pem = public_key_pem(&key.verifying_key())?;
+    write_new(&key_path, private_pem.as_bytes(), 0o600)?;
+    write_new(&pub_path, public_pem.as_bytes(), 0o644)?;
+    Ok((key_path, pub_path))
+}
+
+fn with_suffix(prefix: &Path, ext: &str) -> PathBuf {
+    let mut s = prefix.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}
+
+fn read_text(path: &Path) -> Result<String, CryptoError> {
+    fs::read_to_string(path).map_err(|source| CryptoError::Io { path: path.to_path_buf(), source })
+}
+
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), CryptoError> {
+    let io = |source| CryptoError::Io { path: path.to_path_buf(), source };
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options.open(path).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    }
+
+    /// RFC 8032 §7.1 TEST 1, TEST 2, TEST 3 and TEST 1024 (secret key, public key, message, signature).
+    #[test]
+    fn rfc8032_test_vectors() {
+        let cases = [
+            (
+                "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+                "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+                "",
+                "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+            ),
+            (
+                "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+                "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+                "72",
+                "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+            ),
+            (
+                "c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+                "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025",
+                "af82",
+                "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a",
+            ),
+        ];
+        for (secret, public, message, signature) in cases {
+            let key = SigningKey::from_bytes(&unhex(secret).try_into().unwrap());
+            assert_eq!(hex(key.verifying_key().as_bytes()), public);
+            let sig_b64 = sign_b64(&key, &unhex(message));
+            let sig = decode_signature(&sig_b64).unwrap();
+            assert_eq!(hex(&sig.to_bytes()), signature);
+            assert!(verify_strict(&key.verifying_key(), &unhex(message), &sig));
+            assert!(!verify_strict(&key.verifying_key(), b"other", &sig));
+        }
+    }
+
+    /// ed25519-speccheck edge cases: our verdict must be `verify_strict`'s (accept case 3 only).
+    #[test]
+    fn speccheck_cases_follow_verify_strict() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/ed25519-speccheck/cases.json");
+        let Ok(text) = fs::read_to_string(path) else {
+            eprintln!("skipping: {path} not present");
+            return;
+        };
+        let cases: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+        let mut accepted = Vec::new();
+        for (i, case) in cases.iter().enumerate() {
+            let msg = unhex(case["message"].as_str().unwrap());
+            let key: [u8; 32] = unhex(case["pub_key"].as_str().unwrap()).try_into().unwrap();
+            let sig: [u8; 64] = unhex(case["signature"].as_str().unwrap()).try_into().unwrap();
+            let ok = VerifyingKey::from_bytes(&key)
+                .map(|k| verify_strict(&k, &msg, &Signature::from_bytes(&sig)))
+                .unwrap_or(false);
+            if ok {
+                accepted.push(i);
+            }
+        }
+        assert_eq!(accepted, vec![3]);
+    }
+
+    #[test]
+    fn key_id_of_vector_operator_key() {
+        // operator.key of vectors/ledger-v1 has seed bytes 0..31; its records carry signer 56475aa75463474c.
+        let seed: [u8; 32] = std::array::from_fn(|i| i as u8);
+        let key = SigningKey::from_bytes(&seed);
+        assert_eq!(key_id(&key.verifying_key()), "56475aa75463474c");
+        assert_eq!(public_key_b64(&key.verifying_key()), "A6EHv/POEL4dcN0Y50vAmWfk1jCbpQ1fHdyGZBJVMbg=");
+    }
+
+    #[test]
+    fn weak_keys_are_refused() {
+        // The identity point encoding: small order.
+        let mut raw = [0u8; 32];
+        raw[0] = 1;
+        assert!(matches!(decode_public_key(&B64.encode(raw)), Err(CryptoError::BadKey)));
+        assert!(matches!(decode_public_key("not base64"), Err(CryptoError::BadEncoding { .. })));
+    }
+
+    #[test]
+    fn keypair_round_trips_through_pem() {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = dir.path().join("op");
+        let key = generate().unwrap();
+        let (kp, pp) = write_keypair(&key, &prefix).unwrap();
+        assert_eq!(read_signing_key(&kp).unwrap().to_bytes(), key.to_bytes());
+        assert_eq!(read_verifying_key(&pp).unwrap(), key.verifying_key());
+        assert!(matches!(write_keypair(&key, &prefix), Err(CryptoError::Exists(_))));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&kp).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+    }
+}
