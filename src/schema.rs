@@ -108,6 +108,9 @@ pub fn compile(name: &str, text: &str) -> Result<Validator, SchemaError> {
 
 /// Validates `instance` and returns the first violation, if any.
 pub fn first_violation(validator: &Validator, instance: &Value) -> Result<(), Violation> {
+    if validator.is_valid(instance) {
+        return Ok(());
+    }
     match validator.iter_errors(instance).next() {
         None => Ok(()),
         Some(e) => Err(Violation::at(e.instance_path().as_str(), e.to_string())),

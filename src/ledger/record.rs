@@ -7,7 +7,7 @@
 
 use ed25519_dalek::SigningKey;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::canonical::{CanonicalError, to_canonical_string};
@@ -59,30 +59,63 @@ pub struct RecordBody {
     pub event: Value,
 }
 
-impl RecordBody {
-    /// The JSON object that is hashed: the record without `hash` and `sig`.
-    fn to_value(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("v".into(), FORMAT_VERSION.into());
-        m.insert("seq".into(), self.seq.into());
-        m.insert("time".into(), self.time.clone().into());
-        m.insert("prev".into(), self.prev.clone().into());
-        m.insert("signer".into(), self.signer.clone().into());
-        m.insert("event".into(), self.event.clone());
-        Value::Object(m)
+/// The canonical (RFC 8785) text of a record around its already-canonical event, with or without
+/// `hash` and `sig`.
+///
+/// The top-level members sort as `event, hash, prev, seq, sig, signer, time, v`, and every envelope
+/// string is plain ASCII that JCS leaves unescaped (hex, base64, an RFC 3339 time: the envelope schema
+/// guarantees it when verifying, construction when signing), so concatenation yields exactly JCS of
+/// the whole object. A test checks this against the general canonicaliser.
+fn canonical_envelope(
+    event_jcs: &str,
+    seq: u64,
+    time: &str,
+    prev: &str,
+    signer: &str,
+    seal: Option<(&str, &str)>,
+) -> String {
+    let mut out = String::with_capacity(event_jcs.len() + 320);
+    out.push_str("{\"event\":");
+    out.push_str(event_jcs);
+    if let Some((hash, _)) = seal {
+        out.push_str(",\"hash\":\"");
+        out.push_str(hash);
+        out.push('"');
     }
+    out.push_str(",\"prev\":\"");
+    out.push_str(prev);
+    out.push_str("\",\"seq\":");
+    out.push_str(&seq.to_string());
+    if let Some((_, sig)) = seal {
+        out.push_str(",\"sig\":\"");
+        out.push_str(sig);
+        out.push('"');
+    }
+    out.push_str(",\"signer\":\"");
+    out.push_str(signer);
+    out.push_str("\",\"time\":\"");
+    out.push_str(time);
+    out.push_str("\",\"v\":1}");
+    out
+}
 
+/// SHA-256 over [`HASH_DOMAIN`] followed by `canonical_body`.
+fn domain_hash(canonical_body: &str) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(HASH_DOMAIN);
+    hasher.update(canonical_body.as_bytes());
+    hasher.finalize().into()
+}
+
+impl RecordBody {
     /// Hashes and signs the body, producing the record and its canonical line (without the newline).
     pub fn sign(self, key: &SigningKey) -> Result<(Record, String), CanonicalError> {
-        let mut value = self.to_value();
-        let digest = body_hash(&value)?;
+        let event_jcs = to_canonical_string(&self.event)?;
+        let body = canonical_envelope(&event_jcs, self.seq, &self.time, &self.prev, &self.signer, None);
+        let digest = domain_hash(&body);
         let hash = crypto::hex(&digest);
         let sig = crypto::sign_b64(key, &digest);
-        if let Value::Object(m) = &mut value {
-            m.insert("hash".into(), hash.clone().into());
-            m.insert("sig".into(), sig.clone().into());
-        }
-        let line = to_canonical_string(&value)?;
+        let line = canonical_envelope(&event_jcs, self.seq, &self.time, &self.prev, &self.signer, Some((&hash, &sig)));
         let record = Record {
             v: FORMAT_VERSION,
             seq: self.seq,
@@ -97,13 +130,22 @@ impl RecordBody {
     }
 }
 
-/// SHA-256 over [`HASH_DOMAIN`] ‖ JCS(`body`), where `body` is a record object without `hash`/`sig`.
-pub fn body_hash(body: &Value) -> Result<[u8; 32], CanonicalError> {
-    let canonical = to_canonical_string(body)?;
-    let mut hasher = Sha256::new();
-    hasher.update(HASH_DOMAIN);
-    hasher.update(canonical.as_bytes());
-    Ok(hasher.finalize().into())
+impl Record {
+    /// The canonical line this record must be stored as, and the hash its body recomputes to.
+    /// Requires the envelope strings to be schema-valid (see `canonical_envelope`).
+    pub fn canonical_line_and_digest(&self) -> Result<(String, [u8; 32]), CanonicalError> {
+        let event_jcs = to_canonical_string(&self.event)?;
+        let body = canonical_envelope(&event_jcs, self.seq, &self.time, &self.prev, &self.signer, None);
+        let line = canonical_envelope(
+            &event_jcs,
+            self.seq,
+            &self.time,
+            &self.prev,
+            &self.signer,
+            Some((&self.hash, &self.sig)),
+        );
+        Ok((line, domain_hash(&body)))
+    }
 }
 
 /// The exact bytes a record's hash covers (domain line and canonical body), for independent checks.
@@ -128,6 +170,25 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The concatenated envelope is exactly the general canonicaliser's output.
+        #[test]
+        fn envelope_matches_general_jcs(seq in 0u64..(1u64 << 53), name in "\\PC{0,20}", x in proptest::num::f64::NORMAL,
+                                        n in 0u64..1_000_000) {
+            let key = SigningKey::from_bytes(&[3; 32]);
+            let event = serde_json::json!({"type":"score_disclosed","model":name,"rating":x,"ci_low":x,"ci_high":x,"battles":n});
+            let body = RecordBody { seq, time: "2025-03-02T09:30:00.25Z".into(), prev: GENESIS_PREV.into(),
+                                    signer: "0011223344556677".into(), event };
+            let (record, line) = body.sign(&key).unwrap();
+            let value = serde_json::to_value(&record).unwrap();
+            prop_assert_eq!(&line, &to_canonical_string(&value).unwrap());
+            let input = hash_input(&value).unwrap();
+            prop_assert_eq!(crypto::hex(&Sha256::digest(&input)), record.hash.clone());
+            prop_assert_eq!(record.canonical_line_and_digest().unwrap().0, line);
+        }
+    }
 
     #[test]
     fn hash_input_of_vector_record_6() {

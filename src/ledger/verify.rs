@@ -13,8 +13,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::authority::{AuthError, Authority};
-use super::record::{GENESIS_PREV, Record, body_hash};
-use crate::canonical::to_canonical_string;
+use super::record::{GENESIS_PREV, Record};
 use crate::crypto;
 use crate::schema::{SchemaError, Schemas, Violation, schemas};
 
@@ -167,34 +166,21 @@ fn parse_line(schemas: &Schemas, bytes: &[u8]) -> Result<Parsed, DefectKind> {
         return Err(DefectKind::TooLong);
     }
     let text = std::str::from_utf8(bytes).map_err(|_| DefectKind::NotUtf8)?;
-    let mut value: Value = serde_json::from_str(text).map_err(|e| DefectKind::Malformed(e.to_string()))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| DefectKind::Malformed(e.to_string()))?;
     schemas.validate_record(&value).map_err(DefectKind::Envelope)?;
     schemas.validate_event(&value["event"]).map_err(|v| DefectKind::Event(v.under("/event")))?;
-    let canonical = to_canonical_string(&value).map_err(|_| DefectKind::NotCanonical)?;
-    if canonical != text {
+    let record: Record = serde_json::from_value(value).map_err(|e| DefectKind::Malformed(e.to_string()))?;
+    let (line, digest) = record.canonical_line_and_digest().map_err(|_| DefectKind::NotCanonical)?;
+    if line != text {
         return Err(DefectKind::NotCanonical);
     }
-    let Value::Object(map) = &mut value else {
-        return Err(DefectKind::Malformed("expected a JSON object".into()));
-    };
-    let stored_hash = map.remove("hash");
-    let stored_sig = map.remove("sig");
-    let digest = body_hash(&value).map_err(|_| DefectKind::NotCanonical)?;
-    let (Value::Object(map), Some(Value::String(hash)), Some(Value::String(sig))) =
-        (&mut value, stored_hash, stored_sig)
-    else {
-        return Err(DefectKind::Malformed("record lacks `hash` or `sig`".into()));
-    };
     let computed = crypto::hex(&digest);
-    if computed != hash {
-        return Err(DefectKind::Hash { computed, stored: hash });
+    if computed != record.hash {
+        return Err(DefectKind::Hash { computed, stored: record.hash });
     }
-    let signature = crypto::decode_signature(&sig).map_err(|e| DefectKind::Malformed(format!("sig: {e}")))?;
-    map.insert("hash".into(), hash.into());
-    map.insert("sig".into(), sig.into());
-    let record: Record = serde_json::from_value(value).map_err(|e| DefectKind::Malformed(e.to_string()))?;
+    let sig = crypto::decode_signature(&record.sig).map_err(|e| DefectKind::Malformed(format!("sig: {e}")))?;
     let time = crate::time::parse(&record.time).map_err(|e| DefectKind::BadTime(e.to_string()))?;
-    Ok(Parsed { record, digest, sig: signature, time })
+    Ok(Parsed { record, digest, sig, time })
 }
 
 /// The chain state carried from one record to the next.

@@ -1,0 +1,128 @@
+//! Verify throughput against the machine's raw Ed25519 `verify_strict` throughput, in one run.
+//!
+//! Generates a 200,000-record ledger (a realistic mix of small events and daily battle counts),
+//! measures single-core raw `verify_strict` on 32-byte messages, then `verify_stream` over the file
+//! with all cores and with one. Target (issue 2): verify ≥ 80% of raw × cores.
+//!
+//! Run: `cargo bench --bench verify` (`FAIRBOARD_BENCH_RECORDS=N` to change the size).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::io::{BufReader, BufWriter, Write};
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::{Signer, SigningKey};
+use fairboard::ledger::RecordBody;
+use fairboard::{crypto, ledger};
+use serde_json::json;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let n: u64 = std::env::var("FAIRBOARD_BENCH_RECORDS").ok().and_then(|s| s.parse().ok()).unwrap_or(200_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.jsonl");
+    let op = SigningKey::from_bytes(&[7; 32]);
+    let t0 = Instant::now();
+    generate(&path, &op, n);
+    let size = std::fs::metadata(&path).unwrap().len();
+    println!("generated {n} records ({:.1} MB) in {:.2?}", size as f64 / 1e6, t0.elapsed());
+
+    let cores = std::thread::available_parallelism().map(|c| c.get()).unwrap_or(1);
+    let raw = raw_verify_rate(&op);
+    println!("raw verify_strict, 1 core: {raw:.0} sig/s; x {cores} cores = {:.0} sig/s", raw * cores as f64);
+
+    let trust = op.verifying_key();
+    let run = || {
+        let f = std::fs::File::open(&path).unwrap();
+        let t = Instant::now();
+        let head = ledger::verify_stream(BufReader::with_capacity(1 << 20, f), Some(&trust), |_| {}).unwrap();
+        assert_eq!(head.records, n);
+        t.elapsed()
+    };
+    let all = median((0..3).map(|_| run()).collect());
+    let one_pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let one = median((0..3).map(|_| one_pool.install(run)).collect());
+    let rate_all = n as f64 / all.as_secs_f64();
+    let rate_one = n as f64 / one.as_secs_f64();
+    println!("verify, {cores} threads: {all:.2?} = {rate_all:.0} records/s");
+    println!("verify, 1 thread:  {one:.2?} = {rate_one:.0} records/s");
+    println!("ratio verify(all cores) / (raw x cores) = {:.2} (target >= 0.80)", rate_all / (raw * cores as f64));
+    println!("ratio verify(1 thread) / raw(1 core)     = {:.2}", rate_one / raw);
+    println!("parallel speed-up                        = {:.2}x on {cores} cores", rate_all / rate_one);
+}
+
+fn raw_verify_rate(key: &SigningKey) -> f64 {
+    let msgs: Vec<[u8; 32]> = (0..4096u32).map(|i| *blake_like(i)).collect();
+    let sigs: Vec<_> = msgs.iter().map(|m| key.sign(m)).collect();
+    let vk = key.verifying_key();
+    let mut best = 0.0f64;
+    for _ in 0..3 {
+        let t = Instant::now();
+        for (m, s) in msgs.iter().zip(&sigs) {
+            assert!(crypto::verify_strict(&vk, m, s));
+        }
+        best = best.max(msgs.len() as f64 / t.elapsed().as_secs_f64());
+    }
+    best
+}
+
+fn blake_like(i: u32) -> Box<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    Box::new(Sha256::digest(i.to_le_bytes()).into())
+}
+
+/// A ledger shaped like a busy board: per simulated day, one battles_recorded of 40 pairs, and a
+/// stream of small events (private tests, disclosures, registrations) filling the rest.
+fn generate(path: &std::path::Path, op: &SigningKey, n: u64) {
+    let mut w = BufWriter::new(std::fs::File::create(path).unwrap());
+    let signer = crypto::key_id(&op.verifying_key());
+    let mut prev = ledger::record::GENESIS_PREV.to_owned();
+    let start = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z").unwrap().timestamp();
+    for seq in 0..n {
+        let time = chrono::DateTime::from_timestamp(start + seq as i64 * 60, 0).unwrap();
+        let day = seq / 500;
+        let event = match seq {
+            0 => {
+                json!({"type":"ledger_opened","leaderboard":"bench-arena","operator_key":crypto::public_key_b64(&op.verifying_key())})
+            }
+            s if s % 500 == 1 => {
+                let pairs: Vec<_> = (0..40)
+                    .map(|i| {
+                        json!({"model_a": format!("model-{i}"), "model_b": format!("model-{}", i + 1),
+                                    "wins_a": 100 + i, "wins_b": 90 + (s % 17), "ties": 20})
+                    })
+                    .collect();
+                let d = chrono::DateTime::from_timestamp(start + day as i64 * 86_400, 0).unwrap();
+                json!({"type":"battles_recorded","period_start":fairboard::time::format(d),
+                       "period_end":fairboard::time::format(d + chrono::Duration::seconds(86_399)),"pairs":pairs})
+            }
+            s if s % 5 == 0 => {
+                json!({"type":"score_disclosed","model":format!("model-{}", s % 250),"rating":1000.0 + (s % 300) as f64 + 0.25,
+                                      "ci_low":990.5 + (s % 300) as f64,"ci_high":1010.75 + (s % 300) as f64,"battles":1000 + s,"method":"bt-bootstrap-100"})
+            }
+            s if s % 5 == 1 => {
+                json!({"type":"private_test_started","model":format!("variant-{s}"),"provider":format!("provider-{}", s % 40)})
+            }
+            s if s % 5 == 2 => {
+                json!({"type":"private_test_ended","model":format!("variant-{}", s - 1),"provider":format!("provider-{}", (s - 1) % 40)})
+            }
+            s if s % 5 == 3 => {
+                json!({"type":"model_registered","model":format!("model-{s}"),"provider":format!("provider-{}", s % 40),
+                                      "license":"open_weights","visibility":"public"})
+            }
+            s => {
+                json!({"type":"sampling_set","effective_from":fairboard::time::format(time),"weights":{"model-1":1.5,"model-2":0.25,"model-3":1e-7}})
+            }
+        };
+        let body = RecordBody { seq, time: fairboard::time::format(time), prev, signer: signer.clone(), event };
+        let (record, line) = body.sign(op).unwrap();
+        prev = record.hash;
+        w.write_all(line.as_bytes()).unwrap();
+        w.write_all(b"\n").unwrap();
+    }
+    w.flush().unwrap();
+}
