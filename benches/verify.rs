@@ -114,7 +114,7 @@ fn generate(path: &std::path::Path, op: &SigningKey, n: u64) {
                 json!({"type":"model_registered","model":format!("model-{s}"),"provider":format!("provider-{}", s % 40),
                                       "license":"open_weights","visibility":"public"})
             }
-            s => {
+            _ => {
                 json!({"type":"sampling_set","effective_from":fairboard::time::format(time),"weights":{"model-1":1.5,"model-2":0.25,"model-3":1e-7}})
             }
         };

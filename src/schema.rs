@@ -113,8 +113,30 @@ pub fn first_violation(validator: &Validator, instance: &Value) -> Result<(), Vi
     }
     match validator.iter_errors(instance).next() {
         None => Ok(()),
-        Some(e) => Err(Violation::at(e.instance_path().as_str(), e.to_string())),
+        Some(e) => Err(Violation::at(e.instance_path().as_str(), bounded(e.to_string()))),
     }
+}
+
+/// The longest violation message kept, in bytes. The validator quotes the offending value, which may be
+/// megabytes long; an error message must stay readable.
+const MAX_MESSAGE_BYTES: usize = 512;
+
+/// `message` with its middle elided when it is longer than [`MAX_MESSAGE_BYTES`]: the start (the quoted
+/// value) and the end (what was expected) are kept.
+fn bounded(message: String) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message;
+    }
+    let keep = MAX_MESSAGE_BYTES / 2;
+    let mut head = keep;
+    while !message.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = message.len() - keep;
+    while !message.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!("{}…[{} bytes elided]…{}", &message[..head], tail - head, &message[tail..])
 }
 
 impl Schemas {
@@ -258,6 +280,15 @@ mod tests {
         assert_eq!(check(backwards).unwrap_err().pointer, "/period_end");
         let ci = json!({"type":"score_disclosed","model":"m","rating":10.0,"ci_low":11.0,"ci_high":12.0,"battles":5});
         assert_eq!(check(ci).unwrap_err().pointer, "/rating");
+    }
+
+    #[test]
+    fn long_values_are_not_echoed_in_full() {
+        let v = check(json!({"type":"provider_registered","provider":"p","name":"é".repeat(1 << 20)})).unwrap_err();
+        assert_eq!(v.pointer, "/name");
+        assert!(v.message.len() < 600, "{} bytes", v.message.len());
+        assert!(v.message.ends_with("is longer than 4096 characters"), "{}", v.message);
+        assert!(v.message.contains("bytes elided]"), "{}", v.message);
     }
 
     #[test]

@@ -53,16 +53,45 @@ pub fn append(path: &Path, key: &Path, time: Option<&str>, events: &Path) -> Res
     Ok(())
 }
 
-/// `fairboard verify --ledger FILE --trust OP.pub [--format text|json]`.
-pub fn verify(path: &Path, trust: &Path, format: VerifyFormat) -> Result<(), CliError> {
+/// `fairboard verify --ledger FILE --trust OP.pub [--format text|json] [--checkpoint CP]`.
+pub fn verify(path: &Path, trust: &Path, format: VerifyFormat, checkpoint: Option<&Path>) -> Result<(), CliError> {
     let trust = crypto::read_verifying_key(trust).map_err(CliError::usage)?;
+    let json_fail = |e: CliError| {
+        if format == VerifyFormat::Json && e.code == super::EXIT_FAIL {
+            println!("{}", json!({"ok": false, "reason": e.message}));
+        }
+        e
+    };
+    let mut pin = checkpoint
+        .map(|cp| super::transparency_cmds::CheckpointPin::load(cp, &trust))
+        .transpose()
+        .map_err(json_fail)?;
     let file = std::fs::File::open(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
-    let result = ledger::verify_stream(BufReader::with_capacity(1 << 20, file), Some(&trust), |_| {});
+    let result = ledger::verify_stream(BufReader::with_capacity(1 << 20, file), Some(&trust), |r| {
+        if let Some(pin) = pin.as_mut() {
+            pin.observe(r);
+        }
+    });
     match result {
         Ok(head) => {
+            if let Some(pin) = &pin {
+                pin.finish(head.records)
+                    .map_err(|e| json_fail(CliError::fail(format!("{}: {}", path.display(), e))))?;
+            }
             match format {
-                VerifyFormat::Text => println!("ok: {} records, head {}", head.records, head.hash),
-                VerifyFormat::Json => println!("{}", json!({"ok": true, "records": head.records, "head": head.hash})),
+                VerifyFormat::Text => {
+                    println!("ok: {} records, head {}", head.records, head.hash);
+                    if let Some(pin) = &pin {
+                        println!("{}", pin.describe(head.records));
+                    }
+                }
+                VerifyFormat::Json => {
+                    let mut out = json!({"ok": true, "records": head.records, "head": head.hash});
+                    if let (Some(pin), Some(map)) = (&pin, out.as_object_mut()) {
+                        map.insert("checkpoint".into(), pin.to_json());
+                    }
+                    println!("{out}");
+                }
             }
             Ok(())
         }

@@ -4,6 +4,8 @@
 //! or bad input. Every command lives in its own submodule and returns a [`CliError`] on failure.
 
 mod ledger_cmds;
+mod policy_cmds;
+mod transparency_cmds;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,8 +56,50 @@ pub enum VerifyFormat {
     Json,
 }
 
+/// Output format of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned text for terminals.
+    Table,
+    /// One JSON object (schemas/report.json).
+    Json,
+    /// Markdown for publishing.
+    Markdown,
+}
+
+#[derive(Debug, Subcommand)]
+enum PolicyCommand {
+    /// Run policy test cases (YAML fixtures with expected findings) found under DIR.
+    Test {
+        /// Directory searched recursively for *.yaml cases.
+        dir: PathBuf,
+        /// Pack to use for cases that name none.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Evaluate a policy pack against a ledger and report every finding with its evidence.
+    Check {
+        /// The ledger file (its chain and signatures are verified first).
+        #[arg(long)]
+        ledger: PathBuf,
+        /// The policy pack (YAML).
+        #[arg(long)]
+        policy: PathBuf,
+        /// Judge the board as of this time (RFC 3339 UTC): later records are ignored, deadlines
+        /// are measured from it. Default: the last record's time.
+        #[arg(long)]
+        at: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+    /// Policy authoring tools.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Generate an Ed25519 key pair: PREFIX.key (PKCS#8 PEM, mode 0600) and PREFIX.pub (SPKI PEM).
     Keygen {
         /// Path prefix of the two files.
@@ -102,6 +146,62 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
         format: VerifyFormat,
+        /// A signed checkpoint (C2SP signed note) the ledger must match or extend.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Print a signed checkpoint of a ledger: a C2SP tlog-checkpoint in a C2SP signed note.
+    Checkpoint {
+        /// The ledger file; it must verify under the key's own public key.
+        #[arg(long)]
+        ledger: PathBuf,
+        /// The operator's private key (PKCS#8 PEM).
+        #[arg(long)]
+        key: PathBuf,
+        /// The log's origin, also the signing key's name (e.g. `arena.example/ledger`).
+        #[arg(long)]
+        origin: String,
+    },
+    /// Print the C2SP verifier key (`name+keyid+base64key`) of an operator public key.
+    Vkey {
+        /// The operator's public key (SPKI PEM).
+        #[arg(long = "pub", value_name = "PUB")]
+        public: PathBuf,
+        /// The key name: the checkpoints' origin.
+        #[arg(long)]
+        name: String,
+    },
+    /// Write an inclusion proof (`--seq N --checkpoint CP`) or a consistency proof
+    /// (`--consistency --from OLD_CP --to NEW_CP`) to stdout.
+    #[command(group(clap::ArgGroup::new("kind").required(true).args(["seq", "consistency"])))]
+    Prove {
+        /// The ledger file.
+        #[arg(long)]
+        ledger: PathBuf,
+        /// Seq of the record to prove included.
+        #[arg(long, requires = "checkpoint", conflicts_with = "consistency")]
+        seq: Option<u64>,
+        /// The signed checkpoint the record is proved against.
+        #[arg(long, requires = "seq")]
+        checkpoint: Option<PathBuf>,
+        /// Prove that checkpoint --to extends checkpoint --from.
+        #[arg(long, requires_all = ["from", "to"])]
+        consistency: bool,
+        /// The older signed checkpoint.
+        #[arg(long, requires = "consistency")]
+        from: Option<PathBuf>,
+        /// The newer signed checkpoint.
+        #[arg(long, requires = "consistency")]
+        to: Option<PathBuf>,
+    },
+    /// Verify a proof file with no ledger present: exit 0 if valid, 1 if not.
+    VerifyProof {
+        /// The proof file.
+        #[arg(long)]
+        proof: PathBuf,
+        /// The log's verifier key: the string `fairboard vkey` prints, or a file holding it.
+        #[arg(long)]
+        vkey: String,
     },
 }
 
@@ -125,11 +225,25 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
+        Command::Check { ledger, policy, at, format } => policy_cmds::check(&ledger, &policy, at.as_deref(), format),
+        Command::Policy(PolicyCommand::Test { dir, policy }) => policy_cmds::test(&dir, policy.as_deref()),
         Command::Keygen { out } => ledger_cmds::keygen(&out),
         Command::Init { ledger, key, leaderboard, time } => {
             ledger_cmds::init(&ledger, &key, &leaderboard, time.as_deref())
         }
         Command::Append { ledger, key, time, events } => ledger_cmds::append(&ledger, &key, time.as_deref(), &events),
-        Command::Verify { ledger, trust, format } => ledger_cmds::verify(&ledger, &trust, format),
+        Command::Verify { ledger, trust, format, checkpoint } => {
+            ledger_cmds::verify(&ledger, &trust, format, checkpoint.as_deref())
+        }
+        Command::Checkpoint { ledger, key, origin } => transparency_cmds::checkpoint(&ledger, &key, &origin),
+        Command::Vkey { public, name } => transparency_cmds::vkey(&public, &name),
+        Command::Prove { ledger, seq, checkpoint, consistency: _, from, to } => match (seq, checkpoint, from, to) {
+            (Some(seq), Some(cp), None, None) => transparency_cmds::prove_inclusion(&ledger, seq, &cp),
+            (None, None, Some(from), Some(to)) => transparency_cmds::prove_consistency(&ledger, &from, &to),
+            _ => {
+                Err(CliError::usage("prove: give either --seq N --checkpoint CP, or --consistency --from OLD --to NEW"))
+            }
+        },
+        Command::VerifyProof { proof, vkey } => transparency_cmds::verify_proof(&proof, &vkey),
     }
 }

@@ -20,6 +20,7 @@ use serde_json::json;
 use crate::canonical::CanonicalError;
 use crate::crypto;
 use crate::input::InputEvent;
+use crate::schema::{SchemaError, Violation};
 pub use authority::{AuthError, Authority, Role};
 pub use record::{Record, RecordBody};
 pub use verify::{Defect, DefectKind, Head, VerifyError, verify_stream};
@@ -65,13 +66,27 @@ pub enum LedgerError {
         line: u64,
     },
     /// `--time` is earlier than the last record's time.
-    #[error("--time {given} is earlier than the last record's time {head}")]
+    #[error("{path}: --time {given} is earlier than the last record's time {head}")]
     TimeBackwards {
+        /// The ledger file.
+        path: PathBuf,
         /// The requested time.
         given: String,
         /// The ledger's last time.
         head: String,
     },
+    /// The `ledger_opened` event `init` would sign breaks its schema (an over-long leaderboard name, a
+    /// control character in it), so the ledger would not verify.
+    #[error("{path}: cannot open a ledger: `ledger_opened` event at {violation}")]
+    InvalidOpening {
+        /// The ledger file (not created).
+        path: PathBuf,
+        /// Where and what.
+        violation: Violation,
+    },
+    /// The embedded schemas are broken (a bug).
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
     /// An event has no canonical form (cannot happen for schema-valid events).
     #[error(transparent)]
     Canonical(#[from] CanonicalError),
@@ -116,6 +131,9 @@ pub fn init(
         signer: crypto::key_id(&public),
         event: json!({"type": "ledger_opened", "leaderboard": leaderboard, "operator_key": crypto::public_key_b64(&public)}),
     };
+    crate::schema::schemas()?
+        .validate_event(&body.event)
+        .map_err(|violation| LedgerError::InvalidOpening { path: path.to_path_buf(), violation })?;
     let (record, line) = body.sign(operator)?;
     let mut file = OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
@@ -178,6 +196,7 @@ impl LockedLedger {
         let time = match time {
             Some(t) if t < self.head.time => {
                 return Err(LedgerError::TimeBackwards {
+                    path: self.path.clone(),
                     given: crate::time::format(t),
                     head: crate::time::format(self.head.time),
                 });

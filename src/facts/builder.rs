@@ -1,0 +1,283 @@
+//! Building [`Facts`] from records, in one pass.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+
+use super::{
+    Adoption, DataRelease, Deprecation, Disclosure, Edge, Facts, ModelFact, Period, ProviderFact, Release, Retraction,
+    SamplingSet, TestInterval,
+};
+use crate::event::Event;
+use crate::ledger::Record;
+
+/// Consumes verified records in ledger order and accumulates [`Facts`].
+#[derive(Debug, Default)]
+pub struct FactsBuilder {
+    facts: Facts,
+    at: Option<i64>,
+    index: HashMap<String, u32>,
+    battles_by_index: Vec<u64>,
+    open_tests: HashMap<(String, String), usize>,
+}
+
+/// Unix milliseconds of a schema-valid time (0 if it somehow does not parse).
+fn ms(time: &str) -> i64 {
+    crate::time::parse(time).map(|t| t.timestamp_millis()).unwrap_or(0)
+}
+
+impl FactsBuilder {
+    /// A builder that keeps records at or before `at` (all records when `None`).
+    pub fn new(at: Option<i64>) -> Self {
+        Self { at, ..Self::default() }
+    }
+
+    fn intern(&mut self, model: &str) -> u32 {
+        if let Some(&i) = self.index.get(model) {
+            return i;
+        }
+        let i = self.facts.model_names.len() as u32;
+        self.facts.model_names.push(model.to_owned());
+        self.battles_by_index.push(0);
+        self.index.insert(model.to_owned(), i);
+        i
+    }
+
+    /// Adds one record. Records must come in ledger order and be verified already.
+    pub fn push(&mut self, record: &Record) {
+        let time = ms(&record.time);
+        if self.at.is_some_and(|at| time > at) {
+            return;
+        }
+        let Ok(event) = Event::deserialize(&record.event) else {
+            return;
+        };
+        let at = (record.seq, time);
+        let f = &mut self.facts;
+        f.records += 1;
+        f.head.clone_from(&record.hash);
+        f.last_time = time;
+        match event {
+            Event::LedgerOpened { leaderboard, .. } => f.leaderboard = leaderboard,
+            Event::KeyAuthorized { .. } | Event::KeyRevoked { .. } => {}
+            Event::PolicyAdopted { name, version, digest } => f.adoptions.push(Adoption { at, name, version, digest }),
+            Event::ProviderRegistered { provider, name } => {
+                f.providers.entry(provider).or_insert(ProviderFact { name, seq: record.seq });
+            }
+            Event::ModelRegistered { model, provider, license, visibility } => {
+                self.intern(&model);
+                self.facts.models.entry(model).or_insert(ModelFact {
+                    provider,
+                    license,
+                    visibility,
+                    registered: at,
+                    released: None,
+                    public_name: None,
+                    deprecation: None,
+                    battles: 0,
+                    first_battle: None,
+                    last_battle: None,
+                });
+            }
+            Event::PrivateTestStarted { model, provider } => {
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    self.open_tests.entry((provider.clone(), model.clone()))
+                {
+                    slot.insert(f.private_tests.len());
+                    f.private_tests.push(TestInterval { model, provider, start: at, end: None });
+                }
+            }
+            Event::PrivateTestEnded { model, provider } => {
+                if let Some(i) = self.open_tests.remove(&(provider, model)) {
+                    f.private_tests[i].end = Some(at);
+                }
+            }
+            Event::ModelReleased { model, provider, public_name } => {
+                if let Some(m) = f.models.get_mut(&model)
+                    && m.released.is_none()
+                {
+                    m.released = Some(at);
+                    m.public_name.clone_from(&public_name);
+                }
+                f.releases.push(Release { at, model, provider, public_name });
+            }
+            Event::BattlesRecorded { period_start, period_end, pairs } => {
+                self.push_period(record.seq, (ms(&period_start), ms(&period_end)), &pairs);
+            }
+            Event::SamplingSet { effective_from, weights } => {
+                f.sampling_sets.push(SamplingSet { at, effective_from: ms(&effective_from), weights });
+            }
+            Event::ScoreDisclosed { model, rating, ci_low, ci_high, battles, method } => {
+                let recorded_battles = self.index.get(&model).map_or(0, |&i| self.battles_by_index[i as usize]);
+                self.facts.disclosures.push(Disclosure {
+                    at,
+                    model,
+                    rating,
+                    ci_low,
+                    ci_high,
+                    battles,
+                    recorded_battles,
+                    method,
+                });
+            }
+            Event::ScoreRetracted { model, provider, reason } => {
+                f.retractions.push(Retraction { at, model, provider, reason });
+            }
+            Event::ModelDeprecated { model, reason, public } => {
+                let i = f.deprecations.len();
+                if let Some(m) = f.models.get_mut(&model)
+                    && m.deprecation.is_none()
+                {
+                    m.deprecation = Some(i);
+                }
+                f.deprecations.push(Deprecation { at, model, reason, public });
+            }
+            Event::DataReleased { provider, records, period_start, period_end } => {
+                f.data_releases.push(DataRelease {
+                    at,
+                    provider,
+                    records,
+                    period: (ms(&period_start), ms(&period_end)),
+                });
+            }
+        }
+    }
+
+    fn push_period(&mut self, seq: u64, span: (i64, i64), pairs: &[crate::event::PairCount]) {
+        let mut per_model: BTreeMap<u32, u64> = BTreeMap::new();
+        let mut per_provider: BTreeMap<String, u64> = BTreeMap::new();
+        let mut total = 0;
+        for pair in pairs {
+            let n = pair.battles();
+            if n == 0 {
+                continue;
+            }
+            total += n;
+            let (a, b) = (self.intern(&pair.model_a), self.intern(&pair.model_b));
+            *per_model.entry(a).or_insert(0) += n;
+            *per_model.entry(b).or_insert(0) += n;
+            let (pa, pb) = (self.facts.provider_of(&pair.model_a), self.facts.provider_of(&pair.model_b));
+            for p in [pa, pb].into_iter().flatten() {
+                *per_provider.entry(p.to_owned()).or_insert(0) += n;
+            }
+            if let (Some(pa), Some(pb)) = (pa, pb)
+                && pa == pb
+                && let Some(c) = per_provider.get_mut(pa)
+            {
+                *c -= n; // a battle between two models of one provider counts once for it
+            }
+            let (lo, hi, e) = if pair.model_a <= pair.model_b {
+                (a, b, Edge { wins_a: pair.wins_a, wins_b: pair.wins_b, ties: pair.ties })
+            } else {
+                (b, a, Edge { wins_a: pair.wins_b, wins_b: pair.wins_a, ties: pair.ties })
+            };
+            let edge = self.facts.edges.entry((lo, hi)).or_default();
+            edge.wins_a += e.wins_a;
+            edge.wins_b += e.wins_b;
+            edge.ties += e.ties;
+        }
+        for (&m, &n) in &per_model {
+            self.battles_by_index[m as usize] += n;
+            let name = &self.facts.model_names[m as usize];
+            if let Some(model) = self.facts.models.get_mut(name) {
+                model.battles += n;
+                model.first_battle = Some(model.first_battle.map_or(span.0, |t| t.min(span.0)));
+                model.last_battle = Some(model.last_battle.map_or(span.1, |t| t.max(span.1)));
+            }
+        }
+        self.facts.periods.push(Period {
+            seq,
+            span,
+            battles: total,
+            model_battles: per_model.into_iter().collect(),
+            provider_battles: per_provider,
+        });
+    }
+
+    /// The facts, judged as of `at` (or the last record's time).
+    pub fn finish(mut self) -> Facts {
+        self.facts.now = self.at.unwrap_or(self.facts.last_time);
+        self.facts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::RecordBody;
+    use ed25519_dalek::SigningKey;
+    use serde_json::json;
+
+    fn records(events: &[(&str, serde_json::Value)]) -> Vec<Record> {
+        let key = SigningKey::from_bytes(&[9; 32]);
+        let mut prev = crate::ledger::record::GENESIS_PREV.to_owned();
+        events
+            .iter()
+            .enumerate()
+            .map(|(i, (t, e))| {
+                let body = RecordBody {
+                    seq: i as u64,
+                    time: (*t).into(),
+                    prev: prev.clone(),
+                    signer: "k".into(),
+                    event: e.clone(),
+                };
+                let (r, _) = body.sign(&key).unwrap();
+                prev.clone_from(&r.hash);
+                r
+            })
+            .collect()
+    }
+
+    #[test]
+    fn aggregates_tests_battles_and_provider_shares() {
+        let recs = records(&[
+            ("2025-03-01T00:00:00Z", json!({"type":"ledger_opened","leaderboard":"x","operator_key":"k"})),
+            (
+                "2025-03-01T00:00:00Z",
+                json!({"type":"model_registered","model":"a","provider":"p","license":"proprietary","visibility":"public"}),
+            ),
+            (
+                "2025-03-01T00:00:00Z",
+                json!({"type":"model_registered","model":"b","provider":"p","license":"proprietary","visibility":"public"}),
+            ),
+            (
+                "2025-03-01T00:00:00Z",
+                json!({"type":"model_registered","model":"c","provider":"q","license":"open_weights","visibility":"public"}),
+            ),
+            ("2025-03-02T00:00:00Z", json!({"type":"private_test_started","model":"v","provider":"p"})),
+            ("2025-03-02T00:00:00Z", json!({"type":"private_test_started","model":"v","provider":"p"})),
+            ("2025-03-03T00:00:00Z", json!({"type":"private_test_ended","model":"v","provider":"p"})),
+            (
+                "2025-03-04T00:00:00Z",
+                json!({"type":"battles_recorded","period_start":"2025-03-03T00:00:00Z","period_end":"2025-03-03T23:59:59Z",
+                "pairs":[{"model_a":"a","model_b":"b","wins_a":1,"wins_b":2,"ties":1},{"model_a":"c","model_b":"a","wins_a":3,"wins_b":0,"ties":0}]}),
+            ),
+            (
+                "2025-03-05T00:00:00Z",
+                json!({"type":"score_disclosed","model":"a","rating":1.0,"ci_low":0.0,"ci_high":2.0,"battles":7}),
+            ),
+        ]);
+        let mut b = FactsBuilder::new(None);
+        recs.iter().for_each(|r| b.push(r));
+        let f = b.finish();
+        assert_eq!(f.private_tests.len(), 1, "a repeated start does not open a second test");
+        assert_eq!(f.private_tests[0].end.map(|e| e.0), Some(6));
+        let p = &f.periods[0];
+        assert_eq!(p.battles, 7);
+        assert_eq!(p.provider_battles["p"], 7, "a-b counts once for p, c-a once");
+        assert_eq!(p.provider_battles["q"], 3);
+        assert_eq!(f.models["a"].battles, 7);
+        assert_eq!(f.disclosures[0].recorded_battles, 7);
+        let ia = f.model_names.iter().position(|m| m == "a").unwrap() as u32;
+        let ic = f.model_names.iter().position(|m| m == "c").unwrap() as u32;
+        assert_eq!(f.edges[&(ia, ic)], Edge { wins_a: 0, wins_b: 3, ties: 0 });
+        assert_eq!(f.now, f.last_time);
+
+        let mut early = FactsBuilder::new(Some(crate::time::parse("2025-03-02T12:00:00Z").unwrap().timestamp_millis()));
+        recs.iter().for_each(|r| early.push(r));
+        let e = early.finish();
+        assert_eq!(e.records, 6);
+        assert!(e.private_tests[0].end.is_none());
+    }
+}

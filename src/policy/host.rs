@@ -1,0 +1,304 @@
+//! The rhai host: a sandboxed engine and the read-only facts API that rule scripts call.
+//!
+//! The engine starts from [`Engine::new_raw`] and gets only pure packages (arithmetic, logic, strings,
+//! arrays, maps, math, iteration, function pointers). Left out on purpose: the language-core package
+//! (`sleep`, `exit`, `parse_json`), time (`timestamp`), modules and `import` (compiled out with the
+//! `no_module` feature), and `eval`. `print` and `debug` go nowhere. Every limit of
+//! [`super::limits`] is set. Scripts see facts only through the functions registered here, each of
+//! which returns fresh copies, so a script cannot change what another rule sees.
+
+use std::sync::Arc;
+
+use rhai::packages::{
+    ArithmeticPackage, BasicArrayPackage, BasicFnPackage, BasicIteratorPackage, BasicMapPackage, BasicMathPackage,
+    BasicStringPackage, BitFieldPackage, LogicPackage, MoreStringPackage, Package,
+};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map};
+
+use super::limits;
+use crate::facts::{DAY_MS, Facts, ModelFact, TestInterval};
+
+/// A finding as a script builds it with `finding(subject, message, evidence)`.
+#[derive(Debug, Clone)]
+pub struct ScriptFinding {
+    /// Subject.
+    pub subject: String,
+    /// Message.
+    pub message: String,
+    /// Evidence seqs as given.
+    pub evidence: Vec<i64>,
+}
+
+/// The facts as scripts see them: a cheap, shared, read-only handle.
+#[derive(Debug, Clone)]
+pub struct FactsHandle(pub Arc<Facts>);
+
+/// Builds the sandboxed engine with the facts API registered.
+pub fn engine() -> Engine {
+    let mut engine = Engine::new_raw();
+    for package in [
+        ArithmeticPackage::new().as_shared_module(),
+        LogicPackage::new().as_shared_module(),
+        BitFieldPackage::new().as_shared_module(),
+        BasicStringPackage::new().as_shared_module(),
+        MoreStringPackage::new().as_shared_module(),
+        BasicIteratorPackage::new().as_shared_module(),
+        BasicFnPackage::new().as_shared_module(),
+        BasicMathPackage::new().as_shared_module(),
+        BasicArrayPackage::new().as_shared_module(),
+        BasicMapPackage::new().as_shared_module(),
+    ] {
+        engine.register_global_module(package);
+    }
+    engine.disable_symbol("eval");
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+    engine.set_max_operations(limits::MAX_OPERATIONS);
+    engine.set_max_call_levels(limits::MAX_CALL_LEVELS);
+    engine.set_max_expr_depths(limits::MAX_EXPR_DEPTH, limits::MAX_FUNCTION_EXPR_DEPTH);
+    engine.set_max_string_size(limits::MAX_STRING_SIZE);
+    engine.set_max_array_size(limits::MAX_ARRAY_SIZE);
+    engine.set_max_map_size(limits::MAX_MAP_SIZE);
+    engine.set_max_variables(limits::MAX_VARIABLES);
+    engine.set_max_functions(limits::MAX_FUNCTIONS);
+    engine.set_strict_variables(true);
+    register_api(&mut engine);
+    engine
+}
+
+fn map<const N: usize>(entries: [(&str, Dynamic); N]) -> Dynamic {
+    let mut m = Map::new();
+    for (k, v) in entries {
+        m.insert(k.into(), v);
+    }
+    Dynamic::from_map(m)
+}
+
+fn int(v: u64) -> Dynamic {
+    Dynamic::from_int(i64::try_from(v).unwrap_or(i64::MAX))
+}
+
+fn opt<T>(v: Option<T>, f: impl FnOnce(T) -> Dynamic) -> Dynamic {
+    v.map_or(Dynamic::UNIT, f)
+}
+
+fn text(s: &str) -> Dynamic {
+    Dynamic::from(ImmutableString::from(s))
+}
+
+fn model_map(f: &Facts, id: &str, m: &ModelFact) -> Dynamic {
+    let dep = m.deprecation.map(|i| &f.deprecations[i]);
+    map([
+        ("id", text(id)),
+        ("provider", text(&m.provider)),
+        ("license", text(m.license.as_str())),
+        ("visibility", text(if m.visibility == crate::event::Visibility::Public { "public" } else { "private" })),
+        ("is_public", Dynamic::from_bool(m.is_public())),
+        ("registered_seq", int(m.registered.0)),
+        ("registered_at", Dynamic::from_int(m.registered.1)),
+        ("released_seq", opt(m.released, |r| int(r.0))),
+        ("released_at", opt(m.released, |r| Dynamic::from_int(r.1))),
+        ("public_name", opt(m.public_name.as_deref(), text)),
+        ("deprecated_seq", opt(dep, |d| int(d.at.0))),
+        ("deprecated_at", opt(dep, |d| Dynamic::from_int(d.at.1))),
+        ("deprecation_public", opt(dep, |d| Dynamic::from_bool(d.public))),
+        ("deprecation_reason", opt(dep, |d| text(&d.reason))),
+        ("battles", int(m.battles)),
+        ("first_battle", opt(m.first_battle, Dynamic::from_int)),
+        ("last_battle", opt(m.last_battle, Dynamic::from_int)),
+    ])
+}
+
+fn test_map(t: &TestInterval) -> Dynamic {
+    map([
+        ("model", text(&t.model)),
+        ("provider", text(&t.provider)),
+        ("start_seq", int(t.start.0)),
+        ("start_at", Dynamic::from_int(t.start.1)),
+        ("end_seq", opt(t.end, |e| int(e.0))),
+        ("end_at", opt(t.end, |e| Dynamic::from_int(e.1))),
+    ])
+}
+
+fn array<T>(items: impl Iterator<Item = T>, f: impl Fn(T) -> Dynamic) -> Array {
+    items.map(f).collect()
+}
+
+/// Every provider id the ledger mentions, sorted.
+fn provider_ids(f: &Facts) -> Vec<&str> {
+    let mut ids: std::collections::BTreeSet<&str> = f.providers.keys().map(String::as_str).collect();
+    ids.extend(f.models.values().map(|m| m.provider.as_str()));
+    ids.extend(f.private_tests.iter().map(|t| t.provider.as_str()));
+    ids.extend(f.data_releases.iter().map(|d| d.provider.as_str()));
+    ids.extend(f.retractions.iter().map(|r| r.provider.as_str()));
+    ids.extend(f.releases.iter().map(|r| r.provider.as_str()));
+    ids.into_iter().collect()
+}
+
+fn register_api(engine: &mut Engine) {
+    engine.register_type_with_name::<FactsHandle>("Facts");
+    engine.register_type_with_name::<ScriptFinding>("Finding");
+
+    engine.register_get("now", |f: &mut FactsHandle| f.0.now);
+    engine.register_get("records", |f: &mut FactsHandle| int(f.0.records));
+    engine.register_get("head", |f: &mut FactsHandle| f.0.head.clone());
+    engine.register_get("leaderboard", |f: &mut FactsHandle| f.0.leaderboard.clone());
+
+    engine.register_fn("providers", |f: &mut FactsHandle| array(provider_ids(&f.0).into_iter(), text));
+    engine.register_fn("provider", |f: &mut FactsHandle, id: &str| {
+        let facts = &f.0;
+        let models: Array = facts.models.iter().filter(|(_, m)| m.provider == id).map(|(k, _)| text(k)).collect();
+        let reg = facts.providers.get(id);
+        map([
+            ("id", text(id)),
+            ("name", opt(reg.and_then(|p| p.name.as_deref()), text)),
+            ("registered_seq", opt(reg, |p| int(p.seq))),
+            ("models", Dynamic::from_array(models)),
+        ])
+    });
+    engine.register_fn("models", |f: &mut FactsHandle| array(f.0.models.iter(), |(k, m)| model_map(&f.0, k, m)));
+    engine.register_fn("model", |f: &mut FactsHandle, id: &str| {
+        f.0.models.get(id).map_or(Dynamic::UNIT, |m| model_map(&f.0, id, m))
+    });
+    engine.register_fn("private_tests", |f: &mut FactsHandle| array(f.0.private_tests.iter(), test_map));
+    engine.register_fn("private_tests", |f: &mut FactsHandle, provider: &str| {
+        array(f.0.private_tests.iter().filter(|t| t.provider == provider), test_map)
+    });
+    let disclosure = |d: &crate::facts::Disclosure| {
+        map([
+            ("seq", int(d.at.0)),
+            ("at", Dynamic::from_int(d.at.1)),
+            ("model", text(&d.model)),
+            ("rating", Dynamic::from_float(d.rating)),
+            ("ci_low", Dynamic::from_float(d.ci_low)),
+            ("ci_high", Dynamic::from_float(d.ci_high)),
+            ("battles", int(d.battles)),
+            ("recorded_battles", int(d.recorded_battles)),
+            ("method", opt(d.method.as_deref(), text)),
+        ])
+    };
+    engine.register_fn("disclosures", move |f: &mut FactsHandle| array(f.0.disclosures.iter(), disclosure));
+    engine.register_fn("disclosures", move |f: &mut FactsHandle, model: &str| {
+        array(f.0.disclosures.iter().filter(|d| d.model == model), disclosure)
+    });
+    engine.register_fn("retractions", |f: &mut FactsHandle| {
+        array(f.0.retractions.iter(), |r| {
+            map([
+                ("seq", int(r.at.0)),
+                ("at", Dynamic::from_int(r.at.1)),
+                ("model", text(&r.model)),
+                ("provider", text(&r.provider)),
+                ("reason", opt(r.reason.as_deref(), text)),
+            ])
+        })
+    });
+    engine.register_fn("releases", |f: &mut FactsHandle| {
+        array(f.0.releases.iter(), |r| {
+            map([
+                ("seq", int(r.at.0)),
+                ("at", Dynamic::from_int(r.at.1)),
+                ("model", text(&r.model)),
+                ("provider", text(&r.provider)),
+                ("public_name", opt(r.public_name.as_deref(), text)),
+            ])
+        })
+    });
+    engine.register_fn("deprecations", |f: &mut FactsHandle| {
+        array(f.0.deprecations.iter(), |d| {
+            map([
+                ("seq", int(d.at.0)),
+                ("at", Dynamic::from_int(d.at.1)),
+                ("model", text(&d.model)),
+                ("reason", text(&d.reason)),
+                ("is_public", Dynamic::from_bool(d.public)),
+            ])
+        })
+    });
+    engine.register_fn("data_releases", |f: &mut FactsHandle| {
+        array(f.0.data_releases.iter(), |d| {
+            map([
+                ("seq", int(d.at.0)),
+                ("at", Dynamic::from_int(d.at.1)),
+                ("provider", text(&d.provider)),
+                ("records", int(d.records)),
+                ("period_start", Dynamic::from_int(d.period.0)),
+                ("period_end", Dynamic::from_int(d.period.1)),
+            ])
+        })
+    });
+    engine.register_fn("sampling_sets", |f: &mut FactsHandle| {
+        array(f.0.sampling_sets.iter(), |s| {
+            let weights: Map = s.weights.iter().map(|(k, v)| (k.as_str().into(), Dynamic::from_float(*v))).collect();
+            map([
+                ("seq", int(s.at.0)),
+                ("at", Dynamic::from_int(s.at.1)),
+                ("effective_from", Dynamic::from_int(s.effective_from)),
+                ("weights", Dynamic::from_map(weights)),
+            ])
+        })
+    });
+    engine.register_fn("adoptions", |f: &mut FactsHandle| {
+        array(f.0.adoptions.iter(), |a| {
+            map([
+                ("seq", int(a.at.0)),
+                ("at", Dynamic::from_int(a.at.1)),
+                ("name", text(&a.name)),
+                ("version", text(&a.version)),
+                ("digest", text(&a.digest)),
+            ])
+        })
+    });
+    let period = |p: &crate::facts::Period| {
+        let providers: Map = p.provider_battles.iter().map(|(k, v)| (k.as_str().into(), int(*v))).collect();
+        map([
+            ("seq", int(p.seq)),
+            ("start", Dynamic::from_int(p.span.0)),
+            ("end", Dynamic::from_int(p.span.1)),
+            ("battles", int(p.battles)),
+            ("providers", Dynamic::from_map(providers)),
+        ])
+    };
+    engine.register_fn("periods", move |f: &mut FactsHandle| array(f.0.periods.iter(), period));
+    engine
+        .register_fn("periods", move |f: &mut FactsHandle, from: i64, to: i64| array(f.0.periods_in(from, to), period));
+    engine.register_fn("battles_in", |f: &mut FactsHandle, from: i64, to: i64| {
+        let m: Map = f.0.battles_in(from, to).into_iter().map(|(k, v)| (k.into(), int(v))).collect();
+        Dynamic::from_map(m)
+    });
+    engine.register_fn("battle_seqs", |f: &mut FactsHandle, from: i64, to: i64| {
+        array(f.0.periods_in(from, to), |p| int(p.seq))
+    });
+    engine.register_fn("first_period_start", |f: &mut FactsHandle| {
+        opt(f.0.periods.iter().map(|p| p.span.0).min(), Dynamic::from_int)
+    });
+    engine.register_fn("edges", |f: &mut FactsHandle| {
+        array(f.0.edges.iter(), |(&(a, b), e)| {
+            map([
+                ("model_a", text(&f.0.model_names[a as usize])),
+                ("model_b", text(&f.0.model_names[b as usize])),
+                ("wins_a", int(e.wins_a)),
+                ("wins_b", int(e.wins_b)),
+                ("ties", int(e.ties)),
+            ])
+        })
+    });
+
+    engine.register_fn(
+        "finding",
+        |subject: &str, message: &str, evidence: Array| -> Result<ScriptFinding, Box<EvalAltResult>> {
+            let evidence = evidence
+                .into_iter()
+                .map(|v| {
+                    v.as_int()
+                        .map_err(|t| format!("finding(): evidence must be an array of seq integers, found {t}").into())
+                })
+                .collect::<Result<Vec<i64>, Box<EvalAltResult>>>()?;
+            Ok(ScriptFinding { subject: subject.to_owned(), message: message.to_owned(), evidence })
+        },
+    );
+    engine.register_fn("days", |n: i64| n.saturating_mul(DAY_MS));
+    engine.register_fn("days", |n: f64| (n * DAY_MS as f64) as i64);
+    engine.register_fn("iso", |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), crate::time::format)
+    });
+}

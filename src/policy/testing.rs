@@ -1,0 +1,209 @@
+//! `fairboard policy test`: test cases for rules, in the spirit of `opa test`.
+//!
+//! A case is a YAML file: a small ledger fixture (events with times, signed in memory by a throwaway
+//! operator key after an automatic `ledger_opened` at seq 0) and the findings each named rule must
+//! report. Only the rules named under `expect` run. Findings match in order; `subject` must be
+//! equal, `evidence` (if given) equal, `message` (if given) a substring. An empty list means the rule
+//! must stay quiet. The format is documented in docs/policies.md.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ed25519_dalek::SigningKey;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::pack::{self, PackError};
+use super::{Finding, evaluate};
+use crate::facts::{Facts, FactsBuilder};
+use crate::ledger::RecordBody;
+use crate::schema::schemas;
+
+/// A case that cannot be run (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    /// The case or a pack could not be read or parsed.
+    #[error(transparent)]
+    Pack(#[from] PackError),
+    /// The case file is malformed.
+    #[error("{file}: {message}")]
+    Invalid {
+        /// The case file.
+        file: String,
+        /// What is wrong, with a pointer.
+        message: String,
+    },
+    /// The directory holds no cases.
+    #[error("{0}: no test cases (*.yaml) found")]
+    Empty(String),
+    /// Listing the directory failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: String,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    #[serde(default)]
+    description: Option<String>,
+    pack: Option<PathBuf>,
+    #[serde(default)]
+    at: Option<String>,
+    events: Vec<FixtureEvent>,
+    expect: BTreeMap<String, Vec<Expected>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixtureEvent {
+    at: String,
+    event: Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    subject: String,
+    #[serde(default)]
+    evidence: Option<Vec<u64>>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// The verdict on one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseResult {
+    /// The case file.
+    pub file: PathBuf,
+    /// Its description.
+    pub description: String,
+    /// Mismatches; empty when the case passes.
+    pub failures: Vec<String>,
+}
+
+/// Finds every `*.yaml` case under `dir`, sorted by path.
+pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, CaseError> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let io = |source| CaseError::Io { path: d.display().to_string(), source };
+        for entry in std::fs::read_dir(&d).map_err(io)? {
+            let path = entry.map_err(io)?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    if out.is_empty() {
+        return Err(CaseError::Empty(dir.display().to_string()));
+    }
+    Ok(out)
+}
+
+/// Builds the fixture's facts: seq 0 `ledger_opened`, then the events in order.
+fn fixture_facts(file: &str, case: &Case) -> Result<Facts, CaseError> {
+    let invalid = |message: String| CaseError::Invalid { file: file.to_owned(), message };
+    let key = SigningKey::from_bytes(&[42; 32]);
+    let public = key.verifying_key();
+    let signer = crate::crypto::key_id(&public);
+    let at = case
+        .at
+        .as_deref()
+        .map(|t| crate::time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| invalid(format!("at /at: {e}"))))
+        .transpose()?;
+    let first_time = case.events.first().map_or("1970-01-01T00:00:00Z", |e| e.at.as_str());
+    let opened = serde_json::json!({"type": "ledger_opened", "leaderboard": "policy-test", "operator_key": crate::crypto::public_key_b64(&public)});
+    let schemas = schemas().map_err(PackError::from)?;
+    let mut builder = FactsBuilder::new(at);
+    let mut prev = crate::ledger::record::GENESIS_PREV.to_owned();
+    let mut last = None;
+    let all = std::iter::once((first_time, &opened)).chain(case.events.iter().map(|e| (e.at.as_str(), &e.event)));
+    for (i, (time, event)) in all.enumerate() {
+        let pointer = format!("/events/{}", i.saturating_sub(1));
+        let t = crate::time::parse(time).map_err(|e| invalid(format!("at {pointer}/at: {e}")))?;
+        if last.is_some_and(|l| t < l) {
+            return Err(invalid(format!("at {pointer}/at: time goes backwards")));
+        }
+        last = Some(t);
+        if i > 0 {
+            schemas.validate_event(event).map_err(|v| invalid(format!("at {pointer}/event{v}")))?;
+        }
+        let body = RecordBody {
+            seq: i as u64,
+            time: time.to_owned(),
+            prev: prev.clone(),
+            signer: signer.clone(),
+            event: event.clone(),
+        };
+        let (record, _) = body.sign(&key).map_err(|e| invalid(e.to_string()))?;
+        prev.clone_from(&record.hash);
+        builder.push(&record);
+    }
+    Ok(builder.finish())
+}
+
+/// Runs one case file. `default_pack` is used when the case names none.
+pub fn run_case(path: &Path, default_pack: Option<&Path>) -> Result<CaseResult, CaseError> {
+    let file = path.display().to_string();
+    let invalid = |message: String| CaseError::Invalid { file: file.clone(), message };
+    let text = std::fs::read_to_string(path).map_err(|source| CaseError::Io { path: file.clone(), source })?;
+    let value = pack::yaml_to_json(&file, &text)?;
+    let case: Case = serde_json::from_value(value).map_err(|e| invalid(format!("not a test case: {e}")))?;
+    let pack_path = match (&case.pack, default_pack) {
+        (Some(p), _) => path.parent().unwrap_or(Path::new(".")).join(p),
+        (None, Some(p)) => p.to_path_buf(),
+        (None, None) => return Err(invalid("names no `pack:` and no --policy was given".into())),
+    };
+    let mut pack = pack::load(&pack_path)?;
+    for id in case.expect.keys() {
+        if !pack.rules.iter().any(|r| &r.id == id) {
+            return Err(invalid(format!("at /expect/{id}: the pack has no rule `{id}`")));
+        }
+    }
+    for rule in &mut pack.rules {
+        rule.enabled = case.expect.contains_key(&rule.id);
+    }
+    let facts = fixture_facts(&file, &case)?;
+    let evaluation = evaluate(&pack, Arc::new(facts));
+    let mut failures: Vec<String> =
+        evaluation.errors.iter().map(|e| format!("rule `{}` could not be evaluated: {}", e.rule, e.message)).collect();
+    for (rule, expected) in &case.expect {
+        let got: Vec<&Finding> = evaluation.findings.iter().filter(|f| &f.rule == rule).collect();
+        if got.len() != expected.len() {
+            failures.push(format!(
+                "rule `{rule}`: expected {} finding(s), got {}{}",
+                expected.len(),
+                got.len(),
+                got.iter()
+                    .map(|f| format!("\n    got: {} | {} | evidence {:?}", f.subject, f.message, f.evidence))
+                    .collect::<String>()
+            ));
+            continue;
+        }
+        for (i, (e, g)) in expected.iter().zip(&got).enumerate() {
+            if e.subject != g.subject {
+                failures.push(format!("rule `{rule}` finding {i}: subject `{}`, expected `{}`", g.subject, e.subject));
+            }
+            if let Some(ev) = &e.evidence
+                && ev != &g.evidence
+            {
+                failures.push(format!("rule `{rule}` finding {i}: evidence {:?}, expected {ev:?}", g.evidence));
+            }
+            if let Some(m) = &e.message
+                && !g.message.contains(m.as_str())
+            {
+                failures.push(format!("rule `{rule}` finding {i}: message `{}` does not contain `{m}`", g.message));
+            }
+        }
+    }
+    Ok(CaseResult { file: path.to_path_buf(), description: case.description.unwrap_or_default(), failures })
+}
