@@ -113,7 +113,16 @@ pub fn first_violation(validator: &Validator, instance: &Value) -> Result<(), Vi
     }
     match validator.iter_errors(instance).next() {
         None => Ok(()),
-        Some(e) => Err(Violation::at(e.instance_path().as_str(), bounded(e.to_string()))),
+        Some(e) => {
+            let mut pointer = e.instance_path().as_str().to_owned();
+            // An unexpected member is best located at the member itself, not at its object.
+            if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } = e.kind()
+                && let Some(name) = unexpected.first()
+            {
+                pointer = format!("{pointer}/{}", name.replace('~', "~0").replace('/', "~1"));
+            }
+            Err(Violation::at(pointer, bounded(e.to_string())))
+        }
     }
 }
 

@@ -148,9 +148,9 @@ fn missing_field() {
 #[test]
 fn extra_field() {
     let event = format!("{GOOD}\n\n{{\"type\":\"provider_registered\",\"provider\":\"x\",\"nickname\":\"y\"}}\n");
-    rejects(event.as_bytes(), Some(3), &["event at (root):", "'nickname' was unexpected"]);
+    rejects(event.as_bytes(), Some(3), &["event at /nickname:", "'nickname' was unexpected"]);
     let pair = battles(json!([{"model_a":"a","model_b":"b","wins_a":1,"wins_b":2,"ties":0,"both_bad":4}]));
-    rejects(pair.as_bytes(), Some(1), &["event at /pairs/0:", "'both_bad' was unexpected"]);
+    rejects(pair.as_bytes(), Some(1), &["event at /pairs/0/both_bad:", "'both_bad' was unexpected"]);
 }
 
 #[test]
@@ -237,7 +237,7 @@ fn a_bad_third_event_means_none_is_appended() {
         r#"{"type":"provider_registered","provider":"x","extra":true}"#,
         r#"{"type":"provider_registered","provider":"y"}"#,
     );
-    rejects(input.as_bytes(), Some(3), &["event at (root):", "'extra' was unexpected"]);
+    rejects(input.as_bytes(), Some(3), &["event at /extra:", "'extra' was unexpected"]);
 }
 
 #[test]

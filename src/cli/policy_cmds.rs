@@ -63,7 +63,7 @@ pub fn check(path: &Path, policy: &Path, at: Option<&str>, format: ReportFormat)
 pub fn test(dir: &Path, policy: Option<&Path>) -> Result<(), CliError> {
     let cases = testing::discover(dir).map_err(CliError::usage)?;
     let mut out = std::io::stdout().lock();
-    let (mut passed, mut failed) = (0, 0);
+    let (mut passed, mut failed, mut broken) = (0, 0, 0);
     for case in &cases {
         let shown = case.strip_prefix(dir).unwrap_or(case).display().to_string();
         match testing::run_case(case, policy) {
@@ -78,10 +78,16 @@ pub fn test(dir: &Path, policy: Option<&Path>) -> Result<(), CliError> {
                     let _ = writeln!(out, "      {f}");
                 }
             }
-            Err(e) => return Err(CliError::usage(e)),
+            Err(e) => {
+                broken += 1;
+                let _ = writeln!(out, "ERROR {shown}\n      {e}");
+            }
         }
     }
-    let _ = writeln!(out, "\n{passed} passed, {failed} failed");
+    let _ = writeln!(out, "\n{passed} passed, {failed} failed, {broken} could not run");
+    if broken > 0 {
+        return Err(CliError::usage(format!("{broken} policy test case(s) could not run")));
+    }
     if failed > 0 {
         return Err(CliError::fail(format!("{failed} policy test case(s) failed")));
     }
