@@ -238,11 +238,8 @@ mod tests {
     /// ed25519-speccheck edge cases: our verdict must be `verify_strict`'s (accept case 3 only).
     #[test]
     fn speccheck_cases_follow_verify_strict() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/ed25519-speccheck/cases.json");
-        let Ok(text) = fs::read_to_string(path) else {
-            eprintln!("skipping: {path} not present");
-            return;
-        };
+        let Some(path) = crate::shared::locate("vectors/ed25519-speccheck/cases.json").unwrap() else { return };
+        let text = fs::read_to_string(path).unwrap();
         let cases: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
         let mut accepted = Vec::new();
         for (i, case) in cases.iter().enumerate() {

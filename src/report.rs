@@ -18,6 +18,13 @@ pub struct PolicyInfo {
     pub digest: String,
 }
 
+impl PolicyInfo {
+    /// The name, version and digest of `pack`.
+    pub fn of(pack: &PolicyPack) -> Self {
+        Self { name: pack.name.clone(), version: pack.version.clone(), digest: pack.digest.clone() }
+    }
+}
+
 /// The ledger a report is about.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct LedgerInfo {
@@ -42,11 +49,23 @@ pub struct Summary {
     pub errors: u64,
 }
 
+/// Present when a pack other than the adopted one was used (`--policy-override`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PolicyOverride {
+    /// Digest of the pack the ledger adopted.
+    pub adopted_digest: String,
+    /// Seq of that `policy_adopted` record.
+    pub adopted_seq: u64,
+}
+
 /// A policy report.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Report {
     /// The policy.
     pub policy: PolicyInfo,
+    /// Set when the policy is not the adopted one and `--policy-override` allowed it.
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    pub policy_override: Option<PolicyOverride>,
     /// The ledger.
     pub ledger: LedgerInfo,
     /// Findings, by rule in pack order.
@@ -70,7 +89,8 @@ impl Report {
         }
         summary.errors = evaluation.errors.len() as u64;
         Self {
-            policy: PolicyInfo { name: pack.name.clone(), version: pack.version.clone(), digest: pack.digest.clone() },
+            policy: PolicyInfo::of(pack),
+            policy_override: None,
             ledger,
             findings: evaluation.findings,
             errors: evaluation.errors,
@@ -101,6 +121,12 @@ impl Report {
             self.ledger.head,
             self.ledger.at
         );
+        if let Some(o) = &self.policy_override {
+            out.push_str(&format!(
+                "OVERRIDE: this pack is not the adopted one ({} at seq {})\n\n",
+                o.adopted_digest, o.adopted_seq
+            ));
+        }
         if self.findings.is_empty() {
             out.push_str("no findings\n");
         } else {
@@ -145,6 +171,12 @@ impl Report {
             self.summary.info,
             self.summary.errors
         );
+        if let Some(o) = &self.policy_override {
+            out.push_str(&format!(
+                "> **Override:** evaluated with a pack other than the adopted one (`{}`, adopted at seq {}).\n\n",
+                o.adopted_digest, o.adopted_seq
+            ));
+        }
         out.push_str(&findings_markdown(&self.findings));
         if !self.errors.is_empty() {
             out.push_str("\n## Rules that could not be evaluated\n\n");
@@ -154,6 +186,11 @@ impl Report {
         }
         out
     }
+}
+
+/// One finding on one line: `deny  rule-id  subject: message (evidence: seq, …)`.
+pub fn finding_line(f: &Finding) -> String {
+    format!("{}  {}  {}: {} (evidence: {})", f.severity.as_str(), f.rule, f.subject, f.message, evidence(&f.evidence))
 }
 
 /// Findings as a Markdown table (or a line saying there are none).
@@ -214,4 +251,85 @@ pub fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String
         out.push_str(&line(row.iter().map(String::as_str).collect()));
     }
     out
+}
+
+/// What `check --plan` prints: the findings each planned step would introduce.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PlanReport {
+    /// The policy.
+    pub policy: PolicyInfo,
+    /// Set when the pack is not the adopted one.
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    pub policy_override: Option<PolicyOverride>,
+    /// The ledger the plan starts from.
+    pub ledger: LedgerInfo,
+    /// The verdict, step by step.
+    pub plan: crate::plan::WhatIf,
+}
+
+impl PlanReport {
+    /// Pretty JSON, newline-terminated.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    fn lines(&self, markdown: bool) -> String {
+        let p = &self.plan;
+        let who = p.provider.as_deref().map(|x| format!(" of `{x}`")).unwrap_or_default();
+        let mut out = if markdown {
+            format!("# What-if: plan{who} under {} {}\n\n", self.policy.name, self.policy.version)
+        } else {
+            format!("what-if: plan{who} ({} steps) under {} {}\n", p.steps, self.policy.name, self.policy.version)
+        };
+        out.push_str(&format!("starting from {} records, head {}\n\n", self.ledger.records, self.ledger.head));
+        if p.breaks.is_empty() && p.errors.is_empty() {
+            out.push_str("no step introduces a finding\n");
+        }
+        let mut first_by_rule = std::collections::BTreeSet::new();
+        for b in &p.breaks {
+            let first = first_by_rule.insert(b.finding.rule.clone());
+            let head = format!(
+                "step {} (line {}, {} at {}){}: {} `{}` {}: {}",
+                b.step,
+                b.line,
+                b.event_type,
+                b.at,
+                if first { " first breaks" } else { "" },
+                b.finding.severity.as_str(),
+                b.finding.rule,
+                b.finding.subject,
+                b.finding.message
+            );
+            out.push_str(&if markdown { format!("* {}\n", md_escape(&head)) } else { format!("{head}\n") });
+            if let Some(r) = &b.remedy {
+                out.push_str(&if markdown {
+                    format!("  * instead: {}\n", md_escape(r))
+                } else {
+                    format!("    instead: {r}\n")
+                });
+            }
+        }
+        for e in &p.errors {
+            out.push_str(&format!("rule `{}` could not be evaluated: {}\n", e.rule, e.message));
+        }
+        let deny = p.breaks.iter().filter(|b| b.finding.severity == Severity::Deny).count();
+        out.push_str(&format!(
+            "\n{}: {deny} deny and {} other finding(s) would be introduced\n",
+            if p.denies() { "the plan would break the policy" } else { "the plan stays within the policy" },
+            p.breaks.len() - deny
+        ));
+        out
+    }
+
+    /// Text for terminals.
+    pub fn to_table(&self) -> String {
+        self.lines(false)
+    }
+
+    /// Markdown.
+    pub fn to_markdown(&self) -> String {
+        self.lines(true)
+    }
 }

@@ -23,7 +23,7 @@ fn ledger_error(e: LedgerError) -> CliError {
 pub fn keygen(prefix: &Path) -> Result<(), CliError> {
     let key = crypto::generate().map_err(CliError::usage)?;
     let (k, p) = crypto::write_keypair(&key, prefix).map_err(CliError::usage)?;
-    println!("wrote {} and {} (key id {})", k.display(), p.display(), crypto::key_id(&key.verifying_key()));
+    outln!("wrote {} and {} (key id {})", k.display(), p.display(), crypto::key_id(&key.verifying_key()));
     Ok(())
 }
 
@@ -35,17 +35,52 @@ pub fn init(path: &Path, key: &Path, leaderboard: &str, time: Option<&str>) -> R
     }
     let key = crypto::read_signing_key(key).map_err(CliError::usage)?;
     let appended = ledger::init(path, &key, leaderboard, time).map_err(ledger_error)?;
-    println!("seq {} hash {}", appended.seq, appended.hash);
+    outln!("seq {} hash {}", appended.seq, appended.hash);
     Ok(())
 }
 
 /// `fairboard append --ledger FILE --key KEY [--time T] EVENTS`.
-pub fn append(path: &Path, key: &Path, time: Option<&str>, events: &Path) -> Result<(), CliError> {
+pub fn append(
+    path: &Path,
+    key: &Path,
+    time: Option<&str>,
+    events: &Path,
+    policy: Option<&Path>,
+    policy_override: bool,
+) -> Result<(), CliError> {
     let time = parse_time(time)?;
     let key = crypto::read_signing_key(key).map_err(CliError::usage)?;
+    let pack = policy.map(|p| crate::policy::load(p).map_err(CliError::usage)).transpose()?;
     let (file, bytes) = input::read_source(events).map_err(CliError::usage)?;
     let events = input::parse_events(&file, &bytes).map_err(CliError::usage)?;
-    let appended = ledger::append(path, &key, &file, &events, time).map_err(ledger_error)?;
+    let appended = match &pack {
+        None => ledger::append(path, &key, &file, &events, time).map_err(ledger_error)?,
+        Some(pack) => {
+            use crate::policy::admission::{AdmissionError, append_with_policy};
+            match append_with_policy(path, &key, &file, &events, time, pack, policy_override) {
+                Ok(admitted) => {
+                    for f in &admitted.introduced.findings {
+                        let _ = writeln!(std::io::stderr().lock(), "{}", crate::report::finding_line(f));
+                    }
+                    admitted.appended
+                }
+                Err(AdmissionError::Ledger(e)) => return Err(ledger_error(e)),
+                Err(AdmissionError::Mismatch(e)) => return Err(CliError::usage(e)),
+                Err(AdmissionError::Denied(new)) => {
+                    let mut lines: Vec<String> = new.findings.iter().map(crate::report::finding_line).collect();
+                    lines.extend(new.errors.iter().map(|e| {
+                        format!("{}  {}  could not be evaluated: {}", e.severity.as_str(), e.rule, e.message)
+                    }));
+                    return Err(CliError::fail(format!(
+                        "{}: refused by policy `{}`; nothing was appended:\n{}",
+                        path.display(),
+                        pack.name,
+                        lines.join("\n")
+                    )));
+                }
+            }
+        }
+    };
     let mut out = std::io::stdout().lock();
     for a in appended {
         let _ = writeln!(out, "seq {} hash {}", a.seq, a.hash);
@@ -58,7 +93,7 @@ pub fn verify(path: &Path, trust: &Path, format: VerifyFormat, checkpoint: Optio
     let trust = crypto::read_verifying_key(trust).map_err(CliError::usage)?;
     let json_fail = |e: CliError| {
         if format == VerifyFormat::Json && e.code == super::EXIT_FAIL {
-            println!("{}", json!({"ok": false, "reason": e.message}));
+            outln!("{}", json!({"ok": false, "reason": e.message}));
         }
         e
     };
@@ -80,9 +115,9 @@ pub fn verify(path: &Path, trust: &Path, format: VerifyFormat, checkpoint: Optio
             }
             match format {
                 VerifyFormat::Text => {
-                    println!("ok: {} records, head {}", head.records, head.hash);
+                    outln!("ok: {} records, head {}", head.records, head.hash);
                     if let Some(pin) = &pin {
-                        println!("{}", pin.describe(head.records));
+                        outln!("{}", pin.describe(head.records));
                     }
                 }
                 VerifyFormat::Json => {
@@ -90,14 +125,14 @@ pub fn verify(path: &Path, trust: &Path, format: VerifyFormat, checkpoint: Optio
                     if let (Some(pin), Some(map)) = (&pin, out.as_object_mut()) {
                         map.insert("checkpoint".into(), pin.to_json());
                     }
-                    println!("{out}");
+                    outln!("{out}");
                 }
             }
             Ok(())
         }
         Err(VerifyError::Defect(defect)) => {
             if format == VerifyFormat::Json {
-                println!("{}", json!({"ok": false, "line": defect.line, "reason": defect.kind.to_string()}));
+                outln!("{}", json!({"ok": false, "line": defect.line, "reason": defect.kind.to_string()}));
             }
             Err(CliError::fail(format!("{}: {defect}", path.display())))
         }

@@ -3,6 +3,22 @@
 //! Exit codes: 0 success; 1 a failed verification, a refused append or a deny finding; 2 bad usage
 //! or bad input. Every command lives in its own submodule and returns a [`CliError`] on failure.
 
+/// `println!` that ignores a closed stdout (`fairboard … | head` must not panic).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// `print!` that ignores a closed stdout.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod ledger_cmds;
 mod policy_cmds;
 mod transparency_cmds;
@@ -96,6 +112,15 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
         format: ReportFormat,
+        /// Evaluate even if the pack's digest differs from the one the ledger adopted (the report says so).
+        #[arg(long)]
+        policy_override: bool,
+        /// What-if: a plan of future events (YAML, or JSON Lines of steps); nothing is written.
+        #[arg(long)]
+        plan: Option<PathBuf>,
+        /// The provider whose plan it is: its findings are shown first, with what to do instead.
+        #[arg(long = "as", value_name = "PROVIDER", requires = "plan")]
+        as_provider: Option<String>,
     },
     /// Policy authoring tools.
     #[command(subcommand)]
@@ -132,6 +157,12 @@ enum Command {
         /// Record time, RFC 3339 UTC, not earlier than the last record's (default: now).
         #[arg(long)]
         time: Option<String>,
+        /// Admission control: refuse the events if they would introduce a deny finding of this pack.
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        /// Use --policy even if its digest differs from the pack the ledger adopted.
+        #[arg(long, requires = "policy")]
+        policy_override: bool,
         /// A file with one JSON event object or JSON Lines of events; `-` reads stdin.
         events: PathBuf,
     },
@@ -217,7 +248,8 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", e.message);
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr().lock(), "error: {}", e.message);
             ExitCode::from(e.code)
         }
     }
@@ -225,13 +257,20 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Check { ledger, policy, at, format } => policy_cmds::check(&ledger, &policy, at.as_deref(), format),
+        Command::Check { ledger, policy, at, format, policy_override, plan, as_provider } => match plan {
+            Some(plan) => {
+                policy_cmds::what_if(&ledger, &policy, &plan, as_provider.as_deref(), format, policy_override)
+            }
+            None => policy_cmds::check(&ledger, &policy, at.as_deref(), format, policy_override),
+        },
         Command::Policy(PolicyCommand::Test { dir, policy }) => policy_cmds::test(&dir, policy.as_deref()),
         Command::Keygen { out } => ledger_cmds::keygen(&out),
         Command::Init { ledger, key, leaderboard, time } => {
             ledger_cmds::init(&ledger, &key, &leaderboard, time.as_deref())
         }
-        Command::Append { ledger, key, time, events } => ledger_cmds::append(&ledger, &key, time.as_deref(), &events),
+        Command::Append { ledger, key, time, policy, policy_override, events } => {
+            ledger_cmds::append(&ledger, &key, time.as_deref(), &events, policy.as_deref(), policy_override)
+        }
         Command::Verify { ledger, trust, format, checkpoint } => {
             ledger_cmds::verify(&ledger, &trust, format, checkpoint.as_deref())
         }

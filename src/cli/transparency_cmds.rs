@@ -90,7 +90,7 @@ pub fn checkpoint(path: &Path, key: &Path, origin: &str) -> Result<(), CliError>
     let note = Checkpoint::new(origin, head.records, range.root())
         .sign(&signer)
         .map_err(|e| CliError::usage(format!("--origin: {e}")))?;
-    print!("{}", note.to_text());
+    out!("{}", note.to_text());
     Ok(())
 }
 
@@ -98,7 +98,7 @@ pub fn checkpoint(path: &Path, key: &Path, origin: &str) -> Result<(), CliError>
 pub fn vkey(public: &Path, name: &str) -> Result<(), CliError> {
     let key = crypto::read_verifying_key(public).map_err(CliError::usage)?;
     let verifier = NoteVerifier::new(name, key).map_err(|e| CliError::usage(format!("--name: {e}")))?;
-    println!("{}", verifier.to_vkey());
+    outln!("{}", verifier.to_vkey());
     Ok(())
 }
 
@@ -189,7 +189,7 @@ pub fn prove_inclusion(path: &Path, seq: u64, cp_path: &Path) -> Result<(), CliE
     let proof = Proof::Inclusion(InclusionProof { record_line, index: seq, path: path_hashes, checkpoint: text });
     self_check(&proof, &cp.origin, &ledger.head.operator)?;
     if let Proof::Inclusion(p) = proof {
-        print!("{}", p.to_text());
+        out!("{}", p.to_text());
     }
     Ok(())
 }
@@ -215,7 +215,7 @@ pub fn prove_consistency(path: &Path, from: &Path, to: &Path) -> Result<(), CliE
     let proof = Proof::Consistency(ConsistencyProof { path: hashes, old: old_text, new: new_text });
     self_check(&proof, &old.origin, &ledger.head.operator)?;
     if let Proof::Consistency(p) = proof {
-        print!("{}", p.to_text());
+        out!("{}", p.to_text());
     }
     Ok(())
 }
@@ -243,7 +243,7 @@ pub fn verify_proof(proof_path: &Path, vkey: &str) -> Result<(), CliError> {
     })?;
     match proof.verify(&verifier).map_err(invalid)? {
         Verified::Inclusion(v) => {
-            println!(
+            outln!(
                 "ok: record seq {} (`{}`, hash {}) is in {} at tree size {}, root {}",
                 v.record.seq,
                 v.record.event_type(),
@@ -253,10 +253,10 @@ pub fn verify_proof(proof_path: &Path, vkey: &str) -> Result<(), CliError> {
                 crypto::hex(&v.checkpoint.root)
             );
             if let Proof::Inclusion(p) = &proof {
-                println!("record: {}", p.record_line);
+                outln!("record: {}", p.record_line);
             }
         }
-        Verified::Consistency(v) => println!(
+        Verified::Consistency(v) => outln!(
             "ok: {} at tree size {} (root {}) extends tree size {} (root {})",
             v.new.origin,
             v.new.size,

@@ -12,7 +12,7 @@ use crate::event::Event;
 use crate::ledger::Record;
 
 /// Consumes verified records in ledger order and accumulates [`Facts`].
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct FactsBuilder {
     facts: Facts,
     at: Option<i64>,
@@ -147,6 +147,7 @@ impl FactsBuilder {
         let mut per_model: BTreeMap<u32, u64> = BTreeMap::new();
         let mut per_provider: BTreeMap<String, u64> = BTreeMap::new();
         let mut total = 0;
+        let mut period_pairs: BTreeMap<(u32, u32), Edge> = BTreeMap::new();
         for pair in pairs {
             let n = pair.battles();
             if n == 0 {
@@ -171,10 +172,11 @@ impl FactsBuilder {
             } else {
                 (b, a, Edge { wins_a: pair.wins_b, wins_b: pair.wins_a, ties: pair.ties })
             };
-            let edge = self.facts.edges.entry((lo, hi)).or_default();
-            edge.wins_a += e.wins_a;
-            edge.wins_b += e.wins_b;
-            edge.ties += e.ties;
+            for edge in [self.facts.edges.entry((lo, hi)).or_default(), period_pairs.entry((lo, hi)).or_default()] {
+                edge.wins_a += e.wins_a;
+                edge.wins_b += e.wins_b;
+                edge.ties += e.ties;
+            }
         }
         for (&m, &n) in &per_model {
             self.battles_by_index[m as usize] += n;
@@ -191,6 +193,7 @@ impl FactsBuilder {
             battles: total,
             model_battles: per_model.into_iter().collect(),
             provider_battles: per_provider,
+            pairs: period_pairs.into_iter().collect(),
         });
     }
 
@@ -198,6 +201,14 @@ impl FactsBuilder {
     pub fn finish(mut self) -> Facts {
         self.facts.now = self.at.unwrap_or(self.facts.last_time);
         self.facts
+    }
+
+    /// The facts read so far, judged as of `now` (admission control and plans judge candidate events at
+    /// their own time, before and after adding them). Leaves the builder usable.
+    pub fn judged_at(&self, now: i64) -> Facts {
+        let mut facts = self.facts.clone();
+        facts.now = now;
+        facts
     }
 }
 

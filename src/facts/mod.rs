@@ -180,6 +180,10 @@ pub struct Period {
     pub model_battles: Vec<(u32, u64)>,
     /// Battles with at least one model of the provider, per provider (registered models only).
     pub provider_battles: BTreeMap<String, u64>,
+    /// The period's outcomes per pair, keyed like [`Facts::edges`] (model indices, smaller name first),
+    /// sorted by key, duplicates merged, empty pairs dropped. The statistics read windows and
+    /// "recorded before" cuts from these.
+    pub pairs: Vec<((u32, u32), Edge)>,
 }
 
 /// Aggregated outcomes between two models over all periods (`a` sorts before `b`).

@@ -57,6 +57,16 @@ pub enum LedgerError {
         /// Why.
         source: AuthError,
     },
+    /// A candidate event breaks its schema (callers of the library that skipped [`crate::input`]).
+    #[error("{file}:{line}: event at {violation}")]
+    InvalidEvent {
+        /// The events input.
+        file: String,
+        /// Line of the event.
+        line: u64,
+        /// Where and what.
+        violation: crate::schema::Violation,
+    },
     /// A candidate `ledger_opened` after seq 0.
     #[error("{file}:{line}: refused: `ledger_opened` may only appear at seq 0 (use `fairboard init`)")]
     ReOpen {
@@ -206,12 +216,19 @@ impl LockedLedger {
         };
         let time = crate::time::format(time);
         let signer = crypto::key_id(&key.verifying_key());
+        let schemas = crate::schema::schemas()
+            .map_err(|e| LedgerError::Invalid { path: self.path.clone(), source: VerifyError::Schema(e) })?;
         let mut authority = self.head.authority.clone();
         let mut prev = self.head.hash.clone();
         let mut out = Vec::with_capacity(events.len());
         for (i, input) in events.iter().enumerate() {
             let seq = self.head.records + i as u64;
             let refuse = |source| LedgerError::Unauthorized { file: file.to_owned(), line: input.line, source };
+            schemas.validate_event(&input.event).map_err(|violation| LedgerError::InvalidEvent {
+                file: file.to_owned(),
+                line: input.line,
+                violation,
+            })?;
             if input.event.get("type").and_then(|t| t.as_str()) == Some("ledger_opened") {
                 return Err(LedgerError::ReOpen { file: file.to_owned(), line: input.line });
             }

@@ -468,11 +468,8 @@ mod tests {
 
     #[test]
     fn c2sp_example_vector_file() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/c2sp/signed-note-example.txt");
-        let Ok(text) = std::fs::read_to_string(path) else {
-            eprintln!("skipping: {path} not present");
-            return;
-        };
+        let Some(path) = crate::shared::locate("vectors/c2sp/signed-note-example.txt").unwrap() else { return };
+        let text = std::fs::read_to_string(path).unwrap();
         let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
         let verifier = NoteVerifier::from_vkey(lines[0]).unwrap();
         let note = format!("{}\n\n{}\n", lines[1], lines[2]);

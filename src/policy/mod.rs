@@ -8,6 +8,7 @@
 //!
 //! The authoring guide is `docs/policies.md`.
 
+pub mod admission;
 pub mod eval;
 pub mod finding;
 pub mod host;

@@ -101,6 +101,8 @@ pub struct Rule {
     pub params: Value,
     /// Why the rule exists, with its source.
     pub rationale: String,
+    /// What to do instead, when the rule fires (shown by plans and refused appends).
+    pub remedy: Option<String>,
     /// Whether it runs.
     pub enabled: bool,
     /// Where the script came from (file path, or `PACK#/rules/N/script`).
@@ -141,6 +143,7 @@ struct RawRule {
     #[serde(default)]
     params: Option<Value>,
     rationale: String,
+    remedy: Option<String>,
     enabled: Option<bool>,
 }
 
@@ -257,6 +260,7 @@ pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<PolicyPack, PackError> {
             severity: r.severity,
             params,
             rationale: r.rationale,
+            remedy: r.remedy,
             enabled: r.enabled.unwrap_or(true),
             source,
             ast,

@@ -14,13 +14,7 @@ use serde_json::{Value, json};
 /// The conformance vector directory, or `None` (with a note on stderr) when `../shared` is absent, as on
 /// a clean clone of this repository alone.
 pub fn vectors_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/ledger-v1");
-    if dir.join("ledger.jsonl").is_file() {
-        Some(dir)
-    } else {
-        eprintln!("skipping: {} not present", dir.display());
-        None
-    }
+    fairboard::shared::locate("vectors/ledger-v1").unwrap()
 }
 
 /// The real `fairboard` binary.

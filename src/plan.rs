@@ -1,0 +1,241 @@
+//! What-if plans: future events a provider (or operator) intends, judged before anything is signed.
+//!
+//! A plan is YAML (an object with `steps`, pinned by `schemas/plan.json`) or JSON Lines of steps
+//! (`.jsonl`/`.ndjson` files). Each step is `{"at"?: time, "event": {...}}`; a step without `at` happens
+//! at the previous step's time (the first at the ledger's last record time). [`what_if`] replays the
+//! steps one by one on top of the ledger's facts, in memory, and reports for each step the findings it
+//! introduces (see [`crate::policy::admission`]). Nothing is ever written.
+
+use std::path::Path;
+use std::sync::{Arc, LazyLock};
+
+use ed25519_dalek::SigningKey;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::facts::FactsBuilder;
+use crate::ledger::{Record, RecordBody};
+use crate::policy::admission::introduced;
+use crate::policy::pack::{Location, PackError, locate, yaml_to_json};
+use crate::policy::{Finding, PolicyPack, RuleError, evaluate};
+use crate::schema::{self, SchemaError, Violation};
+
+/// A plan that cannot be used (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// Reading failed.
+    #[error("{file}: {source}")]
+    Io {
+        /// The plan file.
+        file: String,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// YAML or JSON syntax.
+    #[error(transparent)]
+    Syntax(#[from] PackError),
+    /// The plan breaks its schema, an event its event schema, or times go backwards.
+    #[error("{at}: {message}")]
+    Invalid {
+        /// Where.
+        at: Location,
+        /// What was expected.
+        message: String,
+    },
+    /// The embedded schema is broken (a bug).
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+}
+
+/// One planned step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    /// 1-based position in the plan.
+    pub number: usize,
+    /// Line in the plan file where it starts (0 if unknown).
+    pub line: usize,
+    /// Its time, if given.
+    pub at: Option<String>,
+    /// The event.
+    pub event: Value,
+}
+
+/// A loaded plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// Whose plan it is, if it says.
+    pub provider: Option<String>,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+}
+
+static PLAN_SCHEMA: LazyLock<Result<jsonschema::Validator, SchemaError>> =
+    LazyLock::new(|| schema::compile("plan.json", include_str!("../schemas/plan.json")));
+
+/// Loads and validates a plan file.
+pub fn load(path: &Path) -> Result<Plan, PlanError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io { file: file.clone(), source })?;
+    let jsonl = path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson");
+    let (value, lines): (Value, Vec<usize>) = if jsonl {
+        let mut steps = Vec::new();
+        let mut lines = Vec::new();
+        for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let step: Value = serde_json::from_str(line).map_err(|e| PlanError::Invalid {
+                at: Location { file: file.clone(), line: i + 1, column: e.column(), pointer: String::new() },
+                message: format!("malformed JSON: {e}"),
+            })?;
+            steps.push(step);
+            lines.push(i + 1);
+        }
+        (serde_json::json!({ "steps": steps }), lines)
+    } else {
+        let value = yaml_to_json(&file, &text)?;
+        let n = value.get("steps").and_then(Value::as_array).map_or(0, Vec::len);
+        let lines = (0..n).map(|i| locate(&text, &format!("/steps/{i}")).0).collect();
+        (value, lines)
+    };
+    let here = |pointer: &str| {
+        let (line, column) = if jsonl {
+            let step: Option<usize> = pointer.split('/').nth(2).and_then(|s| s.parse().ok());
+            (step.and_then(|s| lines.get(s).copied()).unwrap_or(0), 0)
+        } else {
+            locate(&text, pointer)
+        };
+        Location { file: file.clone(), line, column, pointer: pointer.to_owned() }
+    };
+    let validator = PLAN_SCHEMA.as_ref().map_err(Clone::clone)?;
+    if let Err(Violation { pointer, message }) = schema::first_violation(validator, &value) {
+        return Err(PlanError::Invalid { at: here(&pointer), message });
+    }
+    let schemas = schema::schemas()?;
+    let mut steps = Vec::new();
+    let mut last: Option<chrono::DateTime<chrono::Utc>> = None;
+    for (i, step) in value["steps"].as_array().map(Vec::as_slice).unwrap_or_default().iter().enumerate() {
+        schemas.validate_event(&step["event"]).map_err(|v| {
+            let v = v.under(&format!("/steps/{i}/event"));
+            PlanError::Invalid { at: here(&v.pointer), message: v.message }
+        })?;
+        let at = step.get("at").and_then(Value::as_str).map(str::to_owned);
+        if let Some(t) = at.as_deref().and_then(|t| crate::time::parse(t).ok()) {
+            if last.is_some_and(|l| t < l) {
+                return Err(PlanError::Invalid {
+                    at: here(&format!("/steps/{i}/at")),
+                    message: "time goes backwards".into(),
+                });
+            }
+            last = Some(t);
+        }
+        steps.push(Step { number: i + 1, line: lines.get(i).copied().unwrap_or(0), at, event: step["event"].clone() });
+    }
+    Ok(Plan { provider: value.get("provider").and_then(Value::as_str).map(str::to_owned), steps })
+}
+
+/// A finding a step would introduce, with what to do instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Break {
+    /// The step number (1-based).
+    pub step: usize,
+    /// The step's line in the plan file.
+    pub line: usize,
+    /// The step's event type.
+    pub event_type: String,
+    /// The step's time.
+    pub at: String,
+    /// The finding.
+    pub finding: Finding,
+    /// The rule's remedy, if the pack gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<String>,
+    /// Whether the finding concerns the plan's provider (its id, one of its models, or its steps).
+    pub concerns_provider: bool,
+}
+
+/// The verdict on a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WhatIf {
+    /// Steps judged.
+    pub steps: usize,
+    /// Whose plan, if known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// Findings introduced, step by step.
+    pub breaks: Vec<Break>,
+    /// Rules that start failing at some step.
+    pub errors: Vec<RuleError>,
+}
+
+impl WhatIf {
+    /// True when some step introduces a deny finding or breaks a deny rule.
+    pub fn denies(&self) -> bool {
+        self.breaks.iter().any(|b| b.finding.severity == crate::policy::Severity::Deny)
+            || self.errors.iter().any(|e| e.severity == crate::policy::Severity::Deny)
+    }
+}
+
+/// Replays `plan` on top of the facts in `builder` (a ledger with `records` records whose last hash is
+/// `head` and last time `head_time`), step by step, and collects what each step introduces.
+pub fn what_if(
+    pack: &PolicyPack,
+    mut builder: FactsBuilder,
+    head: (u64, &str, i64),
+    plan: &Plan,
+    provider: Option<&str>,
+) -> Result<WhatIf, PlanError> {
+    let (records, head_hash, head_time) = head;
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let signer = crate::crypto::key_id(&key.verifying_key());
+    let mut prev = head_hash.to_owned();
+    let mut time = head_time;
+    let mut out =
+        WhatIf { steps: plan.steps.len(), provider: provider.map(str::to_owned), breaks: vec![], errors: vec![] };
+    for (i, step) in plan.steps.iter().enumerate() {
+        if let Some(t) = step.at.as_deref().and_then(|t| crate::time::parse(t).ok()) {
+            time = time.max(t.timestamp_millis());
+        }
+        let formatted = chrono::DateTime::from_timestamp_millis(time).map_or_else(String::new, crate::time::format);
+        let seq = records + i as u64;
+        let body = RecordBody {
+            seq,
+            time: formatted.clone(),
+            prev: prev.clone(),
+            signer: signer.clone(),
+            event: step.event.clone(),
+        };
+        let (record, _): (Record, String) = body.sign(&key).map_err(|e| PlanError::Invalid {
+            at: Location { file: String::new(), line: step.line, column: 0, pointer: format!("/steps/{i}") },
+            message: e.to_string(),
+        })?;
+        prev.clone_from(&record.hash);
+        let before = builder.judged_at(time);
+        builder.push(&record);
+        let after = builder.judged_at(time);
+        let models_of_provider: Vec<String> = match provider {
+            Some(p) => after.models.iter().filter(|(_, m)| m.provider == p).map(|(k, _)| k.clone()).collect(),
+            None => vec![],
+        };
+        let (eb, ea) = rayon::join(|| evaluate(pack, Arc::new(before)), || evaluate(pack, Arc::new(after)));
+        let new = introduced(&eb, &ea, seq);
+        for finding in new.findings {
+            let concerns_provider = provider.is_some_and(|p| {
+                finding.subject == p || models_of_provider.contains(&finding.subject) || finding.evidence.contains(&seq)
+            });
+            let remedy = pack.rules.iter().find(|r| r.id == finding.rule).and_then(|r| r.remedy.clone());
+            out.breaks.push(Break {
+                step: step.number,
+                line: step.line,
+                event_type: step.event["type"].as_str().unwrap_or("").to_owned(),
+                at: formatted.clone(),
+                finding,
+                remedy,
+                concerns_provider,
+            });
+        }
+        for e in new.errors {
+            if !out.errors.iter().any(|x| x.rule == e.rule) {
+                out.errors.push(e);
+            }
+        }
+    }
+    Ok(out)
+}
