@@ -85,7 +85,7 @@ pub struct Disclosure {
     pub ci_high: f64,
     /// Battles the discloser claims.
     pub battles: u64,
-    /// Battles of the model recorded in periods ending no later than the disclosure.
+    /// Battles of the model in the `battles_recorded` records that precede the disclosure in the ledger.
     pub recorded_battles: u64,
     /// Method label.
     pub method: Option<String>,

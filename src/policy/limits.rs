@@ -15,9 +15,12 @@ pub const MAX_EXPR_DEPTH: usize = 64;
 pub const MAX_FUNCTION_EXPR_DEPTH: usize = 32;
 /// Longest string a script may build, in bytes.
 pub const MAX_STRING_SIZE: usize = 1 << 20;
-/// Most elements in one array (facts arrays included).
-pub const MAX_ARRAY_SIZE: usize = 1_000_000;
-/// Most entries in one object map.
+/// Most elements in one array (facts arrays included: the largest, `edges()`, has one entry per
+/// compared pair, about 31,000 for 250 models). rhai re-checks an array's size as it grows, so
+/// building an array costs time quadratic in its length: this limit, not the operation count, is what
+/// bounds the wall time of a script that only pushes (about five seconds at the limit).
+pub const MAX_ARRAY_SIZE: usize = 100_000;
+/// Most entries in one object map. rhai checks it when a map is copied or returned, not on every insert.
 pub const MAX_MAP_SIZE: usize = 100_000;
 /// Most variables alive at once.
 pub const MAX_VARIABLES: usize = 1_000;
