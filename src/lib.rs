@@ -9,10 +9,14 @@
 //! - [`ledger`]: records, key authority, streaming verification, init and append;
 //! - [`event`]: typed events;
 //! - [`facts`]: the aggregates one pass over a ledger builds, which policies read;
+//! - [`sim`]: a deterministic arena simulator (scenarios, a year of battles, a signed demo ledger);
+//! - [`stats`]: Bradley–Terry ratings, confidence intervals, active sampling, best-of-N, and the
+//!   import of public Arena data;
 //! - [`cli`]: the `fairboard` command line (the binary is a thin wrapper around it).
 //!
 //! The formats are specified in `docs/` (start with `docs/ledger-format.md`).
 
+pub mod audit;
 pub mod canonical;
 pub mod cli;
 pub mod crypto;
@@ -25,6 +29,8 @@ pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod schema;
+pub mod sim;
+pub mod stats;
 pub mod time;
 
 pub use ledger::{Head, Record, verify_stream};

@@ -227,28 +227,21 @@ fn evidence(seqs: &[u64]) -> String {
     s
 }
 
-/// A left-aligned text table.
-pub fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+/// A left-aligned text table: columns two spaces apart, no trailing blanks.
+pub fn table<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> String {
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
+        for (w, cell) in widths.iter_mut().zip(row.as_ref()) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let line = |cells: Vec<&str>| {
-        let mut s = String::new();
-        for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-            if i + 1 == N {
-                s.push_str(cell);
-            } else {
-                s.push_str(&format!("{cell:<w$}  "));
-            }
-        }
-        s.trim_end().to_owned() + "\n"
+        let padded: Vec<String> = cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        padded.join("  ").trim_end().to_owned() + "\n"
     };
     let mut out = line(header.to_vec());
     for row in rows {
-        out.push_str(&line(row.iter().map(String::as_str).collect()));
+        out.push_str(&line(row.as_ref().iter().map(String::as_str).collect()));
     }
     out
 }

@@ -43,7 +43,10 @@ impl Board {
 
     fn append(&self, time: &str, events: &str, policy: Option<&Path>) -> assert_cmd::assert::Assert {
         let mut cmd = fairboard();
-        cmd.args(["append", "--time", time, "--ledger"]).arg(self.ledger()).arg("--key").arg(self.dir.path().join("op.key"));
+        cmd.args(["append", "--time", time, "--ledger"])
+            .arg(self.ledger())
+            .arg("--key")
+            .arg(self.dir.path().join("op.key"));
         if let Some(p) = policy {
             cmd.arg("--policy").arg(p);
         }
@@ -62,26 +65,42 @@ fn a_deny_leaves_the_ledger_byte_identical_and_names_the_rule() {
     board.append("2025-03-02T00:00:00Z", THREE_TESTS, Some(&pack())).success();
     let before = board.bytes();
     let out = board
-        .append("2025-03-03T00:00:00Z", r#"{"type":"private_test_started","model":"d","provider":"meta"}"#, Some(&pack()))
+        .append(
+            "2025-03-03T00:00:00Z",
+            r#"{"type":"private_test_started","model":"d","provider":"meta"}"#,
+            Some(&pack()),
+        )
         .code(1);
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
     assert!(err.contains("refused by policy") && err.contains("private-variant-limit"), "{err}");
     assert!(err.contains("evidence: 2, 3, 4, 5"), "{err}");
     assert_eq!(board.bytes(), before, "a refused append changed the ledger");
     // without the policy the same event is accepted: admission control is the policy's doing
-    board.append("2025-03-03T00:00:00Z", r#"{"type":"private_test_started","model":"d","provider":"meta"}"#, None).success();
+    board
+        .append("2025-03-03T00:00:00Z", r#"{"type":"private_test_started","model":"d","provider":"meta"}"#, None)
+        .success();
 }
 
 #[test]
 fn old_violations_do_not_block_unrelated_appends_but_worsening_them_does() {
     let board = Board::new();
     board.append("2025-03-02T00:00:00Z", THREE_TESTS, None).success();
-    board.append("2025-03-02T00:00:00Z", r#"{"type":"private_test_started","model":"d","provider":"meta"}"#, None).success();
+    board
+        .append("2025-03-02T00:00:00Z", r#"{"type":"private_test_started","model":"d","provider":"meta"}"#, None)
+        .success();
     // the ledger now breaks private-variant-limit; an unrelated event still goes in
-    board.append("2025-03-03T00:00:00Z", r#"{"type":"provider_registered","provider":"google"}"#, Some(&pack())).success();
+    board
+        .append("2025-03-03T00:00:00Z", r#"{"type":"provider_registered","provider":"google"}"#, Some(&pack()))
+        .success();
     // a fifth open test cites the new record as evidence: refused
     let before = board.bytes();
-    board.append("2025-03-04T00:00:00Z", r#"{"type":"private_test_started","model":"e","provider":"meta"}"#, Some(&pack())).code(1);
+    board
+        .append(
+            "2025-03-04T00:00:00Z",
+            r#"{"type":"private_test_started","model":"e","provider":"meta"}"#,
+            Some(&pack()),
+        )
+        .code(1);
     assert_eq!(board.bytes(), before);
 }
 
@@ -93,7 +112,11 @@ fn warn_findings_are_printed_and_the_events_appended() {
         .append("2025-03-03T00:00:00Z", r#"{"type":"private_test_ended","model":"a","provider":"meta"}"#, Some(&pack()))
         .success();
     board
-        .append("2025-03-03T00:00:00Z", r#"{"type":"private_test_started","model":"d","provider":"meta"}"#, Some(&pack()))
+        .append(
+            "2025-03-03T00:00:00Z",
+            r#"{"type":"private_test_started","model":"d","provider":"meta"}"#,
+            Some(&pack()),
+        )
         .success();
     let before = board.bytes().len();
     // releasing after 4 variants were tested: provisional-after-parallel-tests (warn)
@@ -152,7 +175,12 @@ fn a_plan_names_the_step_that_opens_a_fourth_test() {
         .assert()
         .code(1);
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    assert!(text.contains("step 1 (line 1, private_test_started at 2025-03-05T00:00:00Z) first breaks: deny `private-variant-limit`"), "{text}");
+    assert!(
+        text.contains(
+            "step 1 (line 1, private_test_started at 2025-03-05T00:00:00Z) first breaks: deny `private-variant-limit`"
+        ),
+        "{text}"
+    );
     assert!(text.contains("instead: End one private test"), "{text}");
 }
 
@@ -163,7 +191,14 @@ fn a_compliant_plan_exits_0_and_a_bad_plan_exits_2() {
     let plan = board.dir.path().join("ok.yaml");
     std::fs::write(&plan, "steps:\n  - event: { type: private_test_ended, model: a, provider: meta }\n").unwrap();
     let check = |plan: &Path| {
-        fairboard().args(["check", "--ledger"]).arg(board.ledger()).arg("--policy").arg(pack()).arg("--plan").arg(plan).assert()
+        fairboard()
+            .args(["check", "--ledger"])
+            .arg(board.ledger())
+            .arg("--policy")
+            .arg(pack())
+            .arg("--plan")
+            .arg(plan)
+            .assert()
     };
     check(&plan).success();
     let bad = board.dir.path().join("bad.yaml");
@@ -182,7 +217,13 @@ fn check_refuses_a_pack_other_than_the_adopted_one_unless_overridden() {
     );
     board.append("2025-03-02T00:00:00Z", &adopted, None).success();
     let check = |extra: &[&str]| {
-        fairboard().args(["check", "--format", "json", "--ledger"]).arg(board.ledger()).arg("--policy").arg(pack()).args(extra).assert()
+        fairboard()
+            .args(["check", "--format", "json", "--ledger"])
+            .arg(board.ledger())
+            .arg("--policy")
+            .arg(pack())
+            .args(extra)
+            .assert()
     };
     let out = check(&[]).code(2);
     let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
@@ -192,4 +233,74 @@ fn check_refuses_a_pack_other_than_the_adopted_one_unless_overridden() {
     assert_eq!(report["override"]["adopted_seq"], 1, "{report}");
     // admission control refuses the mismatched pack too
     board.append("2025-03-03T00:00:00Z", r#"{"type":"provider_registered","provider":"x"}"#, Some(&pack())).code(2);
+}
+
+fn audit(board: &Board, format: &str) -> assert_cmd::assert::Assert {
+    fairboard()
+        .args(["audit", "--format", format, "--ledger"])
+        .arg(board.ledger())
+        .arg("--trust")
+        .arg(board.dir.path().join("op.pub"))
+        .arg("--policy")
+        .arg(pack())
+        .assert()
+}
+
+const BATTLES: &str = r#"{"type":"model_registered","model":"a","provider":"p1","license":"proprietary","visibility":"public"}
+{"type":"model_registered","model":"b","provider":"p2","license":"open_weights","visibility":"public"}
+{"type":"battles_recorded","period_start":"2025-03-01T00:00:00Z","period_end":"2025-03-01T23:59:59Z","pairs":[{"model_a":"a","model_b":"b","wins_a":300,"wins_b":200,"ties":100}]}"#;
+
+#[test]
+fn an_audit_reports_authenticity_findings_ratings_and_shares() {
+    let board = Board::new();
+    board.append("2025-03-02T00:00:00Z", BATTLES, None).success();
+    let out = audit(&board, "json").code(1);
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(report["verification"]["ok"], true, "{report}");
+    assert_eq!(report["verification"]["records"], 4);
+    assert!(report["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "provider-sampling-cap"));
+    let ratings = report["ratings"]["rows"].as_array().unwrap();
+    assert_eq!(ratings[0]["model"], "a", "a won more: {report}");
+    assert_eq!(report["providers"].as_array().unwrap().len(), 2);
+    assert_eq!(report["license_classes"][0]["license"], "proprietary");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/report.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(jsonschema::validator_for(&schema).unwrap().is_valid(&report), "audit JSON breaks schemas/report.json");
+    let md = String::from_utf8(audit(&board, "markdown").code(1).get_output().stdout.clone()).unwrap();
+    assert!(md.contains("**AUTHENTIC:") && md.contains("## Providers") && md.contains("## Ratings"), "{md}");
+}
+
+#[test]
+fn an_audit_of_a_tampered_ledger_exits_1() {
+    let board = Board::new();
+    board.append("2025-03-02T00:00:00Z", BATTLES, None).success();
+    let text = std::fs::read_to_string(board.ledger()).unwrap().replace("\"wins_a\":300", "\"wins_a\":301");
+    std::fs::write(board.ledger(), text).unwrap();
+    let out = audit(&board, "table").code(1);
+    let stdout = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(stdout.starts_with("NOT AUTHENTIC: line 4:"), "{stdout}");
+    let err = String::from_utf8(out.get_output().stderr.clone()).unwrap();
+    assert!(err.contains("audit failed"), "{err}");
+}
+
+#[test]
+fn an_audit_of_a_compliant_ledger_exits_0_and_writes_out() {
+    let board = Board::new();
+    board.append("2025-03-02T00:00:00Z", r#"{"type":"provider_registered","provider":"meta"}"#, None).success();
+    let out = board.dir.path().join("report.md");
+    fairboard()
+        .args(["audit", "--format", "markdown", "--ledger"])
+        .arg(board.ledger())
+        .arg("--trust")
+        .arg(board.dir.path().join("op.pub"))
+        .arg("--policy")
+        .arg(pack())
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout("");
+    assert!(std::fs::read_to_string(out).unwrap().contains("result: **PASS**"));
 }

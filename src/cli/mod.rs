@@ -19,8 +19,11 @@ macro_rules! out {
     }};
 }
 
+mod audit_cmds;
+mod demo_cmds;
 mod ledger_cmds;
 mod policy_cmds;
+mod stats_cmds;
 mod transparency_cmds;
 
 use std::path::PathBuf;
@@ -121,6 +124,45 @@ enum Command {
         /// The provider whose plan it is: its findings are shown first, with what to do instead.
         #[arg(long = "as", value_name = "PROVIDER", requires = "plan")]
         as_provider: Option<String>,
+    },
+    /// Audit a ledger: verify it against the operator's key, check the policy, recompute the ratings,
+    /// and report battle, data and deprecation shares per provider and license class.
+    Audit {
+        /// The ledger file.
+        #[arg(long)]
+        ledger: PathBuf,
+        /// The operator's public key (SPKI PEM), obtained out of band.
+        #[arg(long)]
+        trust: PathBuf,
+        /// The policy pack.
+        #[arg(long)]
+        policy: PathBuf,
+        /// The latest signed checkpoint you hold: the ledger must match or extend it.
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// Write the report here instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Evaluate even if the pack's digest differs from the one the ledger adopted.
+        #[arg(long)]
+        policy_override: bool,
+    },
+    /// Simulate a realistic arena (about 40 providers, 250 models, a year of battles), write its signed
+    /// ledger, audit it, and print the audit. Exits 0 when it ran, whatever the findings.
+    Demo {
+        /// Scenario YAML (default: the built-in examples/illusion.yaml; see also examples/fair.yaml).
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+        /// Directory for ledger.jsonl, operator.pub/.key, policy.yaml and report.md (default: a new
+        /// fairboard-demo-N directory here).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Random seed: the same seed and scenario give the same ledger.
+        #[arg(long, default_value_t = demo_cmds::DEFAULT_SEED)]
+        seed: u64,
     },
     /// Policy authoring tools.
     #[command(subcommand)]
@@ -234,6 +276,62 @@ enum Command {
         #[arg(long)]
         vkey: String,
     },
+    /// Bradley–Terry ratings recomputed from a ledger's battles, with 95% intervals and CI-aware ranks.
+    Scores {
+        /// The ledger file (verified under its declared operator key first).
+        #[arg(long)]
+        ledger: PathBuf,
+        /// Only battle periods starting at or after this time (RFC 3339 UTC).
+        #[arg(long)]
+        from: Option<String>,
+        /// Only battle periods starting before this time (RFC 3339 UTC).
+        #[arg(long)]
+        to: Option<String>,
+        /// Bootstrap rounds for --ci bootstrap [default: 100].
+        #[arg(long, value_name = "N")]
+        bootstrap: Option<usize>,
+        /// How the intervals are computed.
+        #[arg(long, value_enum, default_value_t = stats_cmds::CiKind::Bootstrap)]
+        ci: stats_cmds::CiKind,
+        /// Seed of the bootstrap's random draws.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Pin MODEL at RATING [default: mixtral-8x7b-instruct-v0.1=1114 if rated, else a mean of 1000].
+        #[arg(long, value_name = "MODEL=RATING")]
+        anchor: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = stats_cmds::ScoresFormat::Table)]
+        format: stats_cmds::ScoresFormat,
+    },
+    /// Convert public Arena data into event JSON Lines for `fairboard append` (nothing is signed).
+    Import {
+        /// The input's format.
+        #[arg(long, value_enum)]
+        format: stats_cmds::ImportFormat,
+        /// Model metadata CSV (`model,provider,license`, or an LMSYS leaderboard table): emits
+        /// `provider_registered` and `model_registered` for the models in the battles.
+        #[arg(long, value_name = "META.csv")]
+        models: Option<PathBuf>,
+        /// Start of the one period all battles are recorded in (required for pairs, and for FastChat
+        /// records without `tstamp`/`anony`).
+        #[arg(long, requires = "period_end")]
+        period_start: Option<String>,
+        /// End of that period.
+        #[arg(long, requires = "period_start")]
+        period_end: Option<String>,
+        /// The input file; `-` reads stdin.
+        file: PathBuf,
+    },
+    /// Compare the active-sampling recommendation (Chiang et al. Eq. 9) with the configured and the
+    /// realised sampling, per model and per provider.
+    Sampling {
+        /// The ledger file.
+        #[arg(long)]
+        ledger: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = stats_cmds::SamplingFormat::Table)]
+        format: stats_cmds::SamplingFormat,
+    },
 }
 
 /// Runs the command line and returns the process exit code.
@@ -263,6 +361,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
             }
             None => policy_cmds::check(&ledger, &policy, at.as_deref(), format, policy_override),
         },
+        Command::Audit { ledger, trust, policy, checkpoint, format, out, policy_override } => {
+            audit_cmds::audit(&ledger, &trust, &policy, checkpoint.as_deref(), format, out.as_deref(), policy_override)
+        }
+        Command::Demo { scenario, out, seed } => demo_cmds::demo(scenario.as_deref(), out.as_deref(), seed),
         Command::Policy(PolicyCommand::Test { dir, policy }) => policy_cmds::test(&dir, policy.as_deref()),
         Command::Keygen { out } => ledger_cmds::keygen(&out),
         Command::Init { ledger, key, leaderboard, time } => {
@@ -284,5 +386,12 @@ fn run(cli: Cli) -> Result<(), CliError> {
             }
         },
         Command::VerifyProof { proof, vkey } => transparency_cmds::verify_proof(&proof, &vkey),
+        Command::Scores { ledger, from, to, bootstrap, ci, seed, anchor, format } => {
+            stats_cmds::scores(&ledger, from.as_deref(), to.as_deref(), bootstrap, ci, seed, anchor.as_deref(), format)
+        }
+        Command::Import { format, models, period_start, period_end, file } => {
+            stats_cmds::import(format, models.as_deref(), period_start.as_deref(), period_end.as_deref(), &file)
+        }
+        Command::Sampling { ledger, format } => stats_cmds::sampling(&ledger, format),
     }
 }

@@ -138,6 +138,7 @@ fn provider_ids(f: &Facts) -> Vec<&str> {
 fn register_api(engine: &mut Engine) {
     engine.register_type_with_name::<FactsHandle>("Facts");
     engine.register_type_with_name::<ScriptFinding>("Finding");
+    register_stats_api(engine);
 
     engine.register_get("now", |f: &mut FactsHandle| f.0.now);
     engine.register_get("records", |f: &mut FactsHandle| int(f.0.records));
@@ -300,5 +301,153 @@ fn register_api(engine: &mut Engine) {
     engine.register_fn("days", |n: f64| (n * DAY_MS as f64) as i64);
     engine.register_fn("iso", |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), crate::time::format)
+    });
+}
+
+fn float_map<'a>(entries: impl Iterator<Item = (&'a String, &'a f64)>) -> Dynamic {
+    Dynamic::from_map(entries.map(|(k, v)| (k.as_str().into(), Dynamic::from_float(*v))).collect())
+}
+
+fn strings(items: impl Iterator<Item = impl AsRef<str>>) -> Dynamic {
+    Dynamic::from_array(items.map(|s| text(s.as_ref())).collect())
+}
+
+fn seqs(items: impl Iterator<Item = u64>) -> Dynamic {
+    Dynamic::from_array(items.map(int).collect())
+}
+
+/// A ratings snapshot as scripts see it (see docs/statistics.md, "Facts API additions").
+fn snapshot_map(s: &crate::stats::recompute::Snapshot) -> Dynamic {
+    map([
+        ("ratings", float_map(s.ratings.iter())),
+        ("half_widths", float_map(s.half_widths.iter())),
+        ("battles", Dynamic::from_map(s.battles.iter().map(|(k, v)| (k.as_str().into(), int(*v))).collect())),
+        ("unrateable", Dynamic::from_map(s.unrateable.iter().map(|(k, v)| (k.as_str().into(), text(v))).collect())),
+        ("components", Dynamic::from_array(s.components.iter().map(|c| strings(c.iter())).collect())),
+        ("anchor", text(&s.anchor)),
+        ("error", opt(s.error.as_deref(), text)),
+    ])
+}
+
+/// The statistics functions: Bradley–Terry ratings recomputed from the recorded battles, the
+/// comparison graph's components, the active-sampling comparison and best-of-N. All are computed
+/// natively per call (a fit of a few hundred models takes milliseconds), so scripts call them once and
+/// never loop over battles.
+fn register_stats_api(engine: &mut Engine) {
+    use crate::stats::pairs::{Comparisons, PeriodFilter};
+    use crate::stats::{recompute, sampling, selection};
+
+    engine.register_fn("ratings", |f: &mut FactsHandle| {
+        snapshot_map(&recompute::snapshot(&Comparisons::from_facts(&f.0, PeriodFilter::ALL)))
+    });
+    engine.register_fn("ratings_before", |f: &mut FactsHandle, seq: i64| {
+        let filter = PeriodFilter { before_seq: Some(u64::try_from(seq).unwrap_or(0)), ..PeriodFilter::ALL };
+        snapshot_map(&recompute::snapshot(&Comparisons::from_facts(&f.0, filter)))
+    });
+    engine.register_fn("recomputed_disclosures", |f: &mut FactsHandle| {
+        let facts = &f.0;
+        array(recompute::disclosures(facts).iter(), |r| {
+            let d = &facts.disclosures[r.disclosure];
+            map([
+                ("seq", int(d.at.0)),
+                ("at", Dynamic::from_int(d.at.1)),
+                ("model", text(&d.model)),
+                ("rating", Dynamic::from_float(d.rating)),
+                ("ci_low", Dynamic::from_float(d.ci_low)),
+                ("ci_high", Dynamic::from_float(d.ci_high)),
+                ("recomputed", opt(r.rating, Dynamic::from_float)),
+                ("half_width", opt(r.half_width, Dynamic::from_float)),
+                ("reason", opt(r.reason.as_deref(), text)),
+                ("anchor", text(&r.anchor)),
+                ("recorded_battles", int(r.battles)),
+                ("battle_records", int(r.evidence.len() as u64)),
+            ])
+        })
+    });
+    engine.register_fn("components", |f: &mut FactsHandle| {
+        let c = Comparisons::from_facts(&f.0, PeriodFilter::ALL);
+        Dynamic::from_array(recompute::components_among(&f.0, &c.models).iter().map(|m| strings(m.iter())).collect())
+    });
+    engine.register_fn("components", |f: &mut FactsHandle, models: Array| -> Result<Dynamic, Box<EvalAltResult>> {
+        let models = models
+            .into_iter()
+            .map(|m| m.into_immutable_string().map(|s| s.to_string()))
+            .collect::<Result<Vec<String>, _>>()
+            .map_err(|t| format!("components(): expected an array of model id strings, found {t}"))?;
+        Ok(Dynamic::from_array(recompute::components_among(&f.0, &models).iter().map(|m| strings(m.iter())).collect()))
+    });
+    let battle_seqs = |facts: &Facts, model: &str, before: u64| {
+        let Some(i) = facts.model_names.iter().position(|m| m == model) else {
+            return Dynamic::from_array(Array::new());
+        };
+        let i = i as u32;
+        seqs(
+            facts
+                .periods
+                .iter()
+                .take_while(|p| p.seq < before)
+                .filter(|p| p.model_battles.iter().any(|&(m, _)| m == i))
+                .map(|p| p.seq),
+        )
+    };
+    engine.register_fn("model_battle_seqs", move |f: &mut FactsHandle, model: &str| battle_seqs(&f.0, model, u64::MAX));
+    engine.register_fn("model_battle_seqs", move |f: &mut FactsHandle, model: &str, before: i64| {
+        battle_seqs(&f.0, model, u64::try_from(before).unwrap_or(0))
+    });
+    engine.register_fn("active_sampling", |f: &mut FactsHandle| -> Result<Dynamic, Box<EvalAltResult>> {
+        let r = sampling::report(&f.0, sampling::DEFAULT_FLOOR).map_err(|e| format!("active_sampling(): {e}"))?;
+        let shares = |rows: &[sampling::Share]| {
+            Dynamic::from_map(
+                rows.iter()
+                    .map(|s| {
+                        let m = map([
+                            ("provider", text(&s.provider)),
+                            ("recommended", Dynamic::from_float(s.recommended)),
+                            ("configured", opt(s.configured, Dynamic::from_float)),
+                            ("realised", Dynamic::from_float(s.realised)),
+                        ]);
+                        (s.id.as_str().into(), m)
+                    })
+                    .collect(),
+            )
+        };
+        Ok(map([
+            ("floor", Dynamic::from_float(r.floor)),
+            ("active", strings(r.active.iter())),
+            ("models", shares(&r.models)),
+            ("providers", shares(&r.providers)),
+            ("configuration_seq", opt(r.configuration, |c| int(c.0))),
+            ("realised_battles", int(r.realised_battles)),
+        ]))
+    });
+    engine.register_fn("best_of_n", |f: &mut FactsHandle, window_days: i64| {
+        let facts = &f.0;
+        let all = Comparisons::from_facts(facts, PeriodFilter::ALL);
+        let scores = crate::stats::scores::scoreboard(
+            &all,
+            &crate::stats::AnchorSpec::Default,
+            crate::stats::CiMethod::Sandwich,
+        )
+        .ok();
+        let score = |m: &str| {
+            let row = scores.as_ref()?.row(m)?;
+            Some((row.rating?, row.standard_error()?))
+        };
+        array(selection::selections(facts, window_days, score).iter(), |s| {
+            map([
+                ("model", text(&s.model)),
+                ("provider", text(&s.provider)),
+                ("seq", int(s.released.0)),
+                ("at", Dynamic::from_int(s.released.1)),
+                ("public_name", opt(s.public_name.as_deref(), text)),
+                ("n", int(s.n)),
+                ("variant_seqs", seqs(s.variants.iter().map(|v| v.1))),
+                ("rating", opt(s.rating, Dynamic::from_float)),
+                ("sigma", opt(s.sigma, Dynamic::from_float)),
+                ("inflation", opt(s.inflation, Dynamic::from_float)),
+                ("expected_inflation", opt(s.expected_inflation, Dynamic::from_float)),
+                ("adjusted_rating", opt(s.adjusted_rating, Dynamic::from_float)),
+            ])
+        })
     });
 }

@@ -1,0 +1,542 @@
+//! The auditor's report: authenticity, policy compliance, ratings, and the board's fairness tables in
+//! one document.
+//!
+//! `fairboard audit` verifies the ledger against the trusted operator key (and a checkpoint, if given),
+//! evaluates the pack, fits the ratings, and adds what the study asked boards to publish: battle and
+//! data shares per provider and per license class, deprecations per license class, and the best-of-N
+//! picture of every release. The JSON form is the check report of `schemas/report.json` plus these
+//! sections; like it, it is deterministic.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::event::License;
+use crate::facts::Facts;
+use crate::report::{Report, findings_markdown, table};
+use crate::stats::anchor::AnchorSpec;
+use crate::stats::pairs::{Comparisons, PeriodFilter};
+use crate::stats::scores::{CiMethod, Scoreboard, scoreboard};
+use crate::stats::selection::{self, Selection};
+
+/// Whether the ledger is authentic.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Verification {
+    /// True when every record verified under the trusted key (and the checkpoint matched).
+    pub ok: bool,
+    /// Records verified.
+    pub records: u64,
+    /// Head hash ("" if none verified).
+    pub head: String,
+    /// The first defect, if any: line and reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defect: Option<String>,
+    /// The checkpoint the ledger was compared with, if one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
+}
+
+/// One provider's share of the board.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ProviderRow {
+    /// Provider id.
+    pub provider: String,
+    /// Public models.
+    pub public_models: u64,
+    /// Private variants tested.
+    pub private_tests: u64,
+    /// Battles in which one of its models took part.
+    pub battles: u64,
+    /// Those battles over all battles.
+    pub battle_share: f64,
+    /// Its battle data released to it (records).
+    pub data_records: u64,
+    /// That over all released data.
+    pub data_share: f64,
+    /// Score retractions.
+    pub retractions: u64,
+    /// Public deprecations of its models.
+    pub deprecated_public: u64,
+    /// Deprecations recorded as not public.
+    pub deprecated_silent: u64,
+}
+
+/// One license class's share of the board.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ClassRow {
+    /// The class.
+    pub license: String,
+    /// Public models of the class.
+    pub public_models: u64,
+    /// Battle appearances of its models over all appearances (two per battle).
+    pub appearance_share: f64,
+    /// Data released to providers whose public models are mostly of this class, over all data.
+    pub data_share: f64,
+    /// Public deprecations.
+    pub deprecated_public: u64,
+    /// Deprecations recorded as not public.
+    pub deprecated_silent: u64,
+    /// All deprecations over public models.
+    pub deprecation_rate: f64,
+}
+
+/// A rating row.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RatingRow {
+    /// Model.
+    pub model: String,
+    /// Rating.
+    pub rating: f64,
+    /// Lower 95% bound.
+    pub ci_low: f64,
+    /// Upper 95% bound.
+    pub ci_high: f64,
+    /// Battles.
+    pub battles: u64,
+    /// CI-aware rank.
+    pub rank: usize,
+}
+
+/// The ratings recomputed from the ledger's battles.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RatingsSummary {
+    /// Anchor and interval method, in words.
+    pub method: String,
+    /// Rated models, best first.
+    pub rows: Vec<RatingRow>,
+    /// Models with battles but no rating, and why.
+    pub unrateable: Vec<(String, String)>,
+    /// Strongly connected components of the comparison graph (one means connected).
+    pub components: usize,
+}
+
+/// One release after private testing: the best-of-N picture.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SelectionRow {
+    /// Released model.
+    pub model: String,
+    /// Provider.
+    pub provider: String,
+    /// Variants tested in the window before release (N).
+    pub n: u64,
+    /// Current rating.
+    pub rating: Option<f64>,
+    /// Its standard error.
+    pub sigma: Option<f64>,
+    /// Expected inflation σ·sqrt(2 ln N).
+    pub inflation: Option<f64>,
+    /// Selection-adjusted rating.
+    pub adjusted_rating: Option<f64>,
+}
+
+/// The whole audit.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AuditReport {
+    /// Authenticity.
+    pub verification: Verification,
+    /// Policy compliance (the check report).
+    #[serde(flatten)]
+    pub report: Report,
+    /// Ratings, when the ledger verified.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratings: Option<RatingsSummary>,
+    /// Best-of-N per release after more than one variant.
+    pub best_of_n: Vec<SelectionRow>,
+    /// Per provider.
+    pub providers: Vec<ProviderRow>,
+    /// Per license class.
+    pub license_classes: Vec<ClassRow>,
+}
+
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 { 0.0 } else { part as f64 / whole as f64 }
+}
+
+fn blank(provider: &str) -> ProviderRow {
+    ProviderRow {
+        provider: provider.to_owned(),
+        public_models: 0,
+        private_tests: 0,
+        battles: 0,
+        battle_share: 0.0,
+        data_records: 0,
+        data_share: 0.0,
+        retractions: 0,
+        deprecated_public: 0,
+        deprecated_silent: 0,
+    }
+}
+
+/// Per-provider rows, sorted by provider id.
+pub fn provider_rows(facts: &Facts) -> Vec<ProviderRow> {
+    let total_battles: u64 = facts.periods.iter().map(|p| p.battles).sum();
+    let total_data: u64 = facts.data_releases.iter().map(|d| d.records).sum();
+    let mut rows: BTreeMap<String, ProviderRow> = BTreeMap::new();
+    fn at<'a>(rows: &'a mut BTreeMap<String, ProviderRow>, p: &str) -> &'a mut ProviderRow {
+        rows.entry(p.to_owned()).or_insert_with(|| blank(p))
+    }
+    for id in facts.providers.keys() {
+        at(&mut rows, id);
+    }
+    for (id, m) in &facts.models {
+        let row = at(&mut rows, &m.provider);
+        if m.is_public() {
+            row.public_models += 1;
+        }
+        if let Some(d) = facts.deprecation_of(id) {
+            if d.public {
+                row.deprecated_public += 1;
+            } else {
+                row.deprecated_silent += 1;
+            }
+        }
+    }
+    for t in &facts.private_tests {
+        at(&mut rows, &t.provider).private_tests += 1;
+    }
+    for p in &facts.periods {
+        for (provider, n) in &p.provider_battles {
+            at(&mut rows, provider).battles += n;
+        }
+    }
+    for d in &facts.data_releases {
+        at(&mut rows, &d.provider).data_records += d.records;
+    }
+    for r in &facts.retractions {
+        at(&mut rows, &r.provider).retractions += 1;
+    }
+    rows.into_values()
+        .map(|mut r| {
+            r.battle_share = share(r.battles, total_battles);
+            r.data_share = share(r.data_records, total_data);
+            r
+        })
+        .collect()
+}
+
+/// Per-license-class rows, in the order proprietary, open_weights, open_source.
+pub fn class_rows(facts: &Facts) -> Vec<ClassRow> {
+    let total_appearances: u64 = 2 * facts.periods.iter().map(|p| p.battles).sum::<u64>();
+    let total_data: u64 = facts.data_releases.iter().map(|d| d.records).sum();
+    // A provider's class for data shares: the class of most of its public models (ties: the first
+    // in ALL order).
+    let mut provider_classes: BTreeMap<&str, [u64; 3]> = BTreeMap::new();
+    for m in facts.models.values().filter(|m| m.is_public()) {
+        let i = License::ALL.iter().position(|l| *l == m.license).unwrap_or(0);
+        provider_classes.entry(m.provider.as_str()).or_default()[i] += 1;
+    }
+    let class_of = |provider: &str| -> Option<License> {
+        let counts = provider_classes.get(provider)?;
+        let best = (0..3).max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))?;
+        Some(License::ALL[best])
+    };
+    License::ALL
+        .iter()
+        .map(|&license| {
+            let models: Vec<(&String, &crate::facts::ModelFact)> =
+                facts.models.iter().filter(|(_, m)| m.license == license && m.is_public()).collect();
+            let appearances: u64 = models.iter().map(|(_, m)| m.battles).sum();
+            let data: u64 =
+                facts.data_releases.iter().filter(|d| class_of(&d.provider) == Some(license)).map(|d| d.records).sum();
+            let deps: Vec<bool> =
+                models.iter().filter_map(|(id, _)| facts.deprecation_of(id)).map(|d| d.public).collect();
+            let public = deps.iter().filter(|p| **p).count() as u64;
+            ClassRow {
+                license: license.as_str().to_owned(),
+                public_models: models.len() as u64,
+                appearance_share: share(appearances, total_appearances),
+                data_share: share(data, total_data),
+                deprecated_public: public,
+                deprecated_silent: deps.len() as u64 - public,
+                deprecation_rate: share(deps.len() as u64, models.len() as u64),
+            }
+        })
+        .collect()
+}
+
+/// The ratings of every model with battles, with sandwich intervals, and the scoreboard behind them.
+pub fn ratings(facts: &Facts) -> Option<(RatingsSummary, Scoreboard)> {
+    let comparisons = Comparisons::from_facts(facts, PeriodFilter::ALL);
+    if comparisons.models.is_empty() {
+        return None;
+    }
+    let board = scoreboard(&comparisons, &AnchorSpec::Default, CiMethod::Sandwich).ok()?;
+    let rows = board
+        .rows
+        .iter()
+        .filter_map(|r| {
+            Some(RatingRow {
+                model: r.model.clone(),
+                rating: r.rating?,
+                ci_low: r.ci_low?,
+                ci_high: r.ci_high?,
+                battles: r.battles,
+                rank: r.rank?,
+            })
+        })
+        .collect();
+    let unrateable = board.rows.iter().filter_map(|r| r.unrateable.map(|u| (r.model.clone(), u.to_string()))).collect();
+    let summary = RatingsSummary {
+        method: board.method_text(),
+        rows,
+        unrateable,
+        components: board.ratings.components.members.len(),
+    };
+    Some((summary, board))
+}
+
+/// The best-of-N rows (releases after more than one variant) under `board`'s ratings.
+pub fn best_of_n(facts: &Facts, board: Option<&Scoreboard>) -> Vec<SelectionRow> {
+    let score = |m: &str| {
+        let row = board?.row(m)?;
+        Some((row.rating?, row.standard_error()?))
+    };
+    selection::selections(facts, selection::WINDOW_DAYS, score)
+        .into_iter()
+        .filter(|s: &Selection| s.n > 1)
+        .map(|s| SelectionRow {
+            model: s.public_name.clone().unwrap_or_else(|| s.model.clone()),
+            provider: s.provider,
+            n: s.n,
+            rating: s.rating,
+            sigma: s.sigma,
+            inflation: s.inflation,
+            adjusted_rating: s.adjusted_rating,
+        })
+        .collect()
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".into(), |v| format!("{v:.1}"))
+}
+
+/// How many rating rows the text and Markdown forms show.
+const TOP_RATINGS: usize = 20;
+
+impl AuditReport {
+    /// Exit status: failed when verification failed or the policy failed.
+    pub fn fails(&self) -> bool {
+        !self.verification.ok || self.report.fails()
+    }
+
+    /// Pretty JSON, newline-terminated.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    fn verdict(&self) -> String {
+        let v = &self.verification;
+        let mut s = if v.ok {
+            format!("AUTHENTIC: {} records verified under the trusted operator key, head {}", v.records, v.head)
+        } else {
+            format!("NOT AUTHENTIC: {}", v.defect.as_deref().unwrap_or("verification failed"))
+        };
+        if let Some(cp) = &v.checkpoint {
+            s.push_str(&format!("\ncheckpoint: {cp}"));
+        }
+        s
+    }
+
+    fn provider_table(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
+        let header = vec![
+            "provider",
+            "public models",
+            "private tests",
+            "battle share",
+            "data share",
+            "retractions",
+            "deprecated (public/silent)",
+        ];
+        let rows = self
+            .providers
+            .iter()
+            .map(|p| {
+                vec![
+                    p.provider.clone(),
+                    p.public_models.to_string(),
+                    p.private_tests.to_string(),
+                    pct(p.battle_share),
+                    pct(p.data_share),
+                    p.retractions.to_string(),
+                    format!("{}/{}", p.deprecated_public, p.deprecated_silent),
+                ]
+            })
+            .collect();
+        (header, rows)
+    }
+
+    fn class_table(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
+        let header = vec![
+            "license",
+            "public models",
+            "appearance share",
+            "data share",
+            "deprecated (public/silent)",
+            "deprecation rate",
+        ];
+        let rows = self
+            .license_classes
+            .iter()
+            .map(|c| {
+                vec![
+                    c.license.clone(),
+                    c.public_models.to_string(),
+                    pct(c.appearance_share),
+                    pct(c.data_share),
+                    format!("{}/{}", c.deprecated_public, c.deprecated_silent),
+                    pct(c.deprecation_rate),
+                ]
+            })
+            .collect();
+        (header, rows)
+    }
+
+    fn ratings_table(&self) -> Option<(Vec<&'static str>, Vec<Vec<String>>)> {
+        let r = self.ratings.as_ref()?;
+        let header = vec!["rank", "model", "rating", "95% CI", "battles"];
+        let rows = r
+            .rows
+            .iter()
+            .take(TOP_RATINGS)
+            .map(|x| {
+                vec![
+                    x.rank.to_string(),
+                    x.model.clone(),
+                    format!("{:.1}", x.rating),
+                    format!("{:.1} .. {:.1}", x.ci_low, x.ci_high),
+                    x.battles.to_string(),
+                ]
+            })
+            .collect();
+        Some((header, rows))
+    }
+
+    fn selection_table(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
+        let header = vec![
+            "released model",
+            "provider",
+            "N variants",
+            "rating",
+            "sigma",
+            "inflation sigma*sqrt(2 ln N)",
+            "selection-adjusted",
+        ];
+        let rows = self
+            .best_of_n
+            .iter()
+            .map(|s| {
+                vec![
+                    s.model.clone(),
+                    s.provider.clone(),
+                    s.n.to_string(),
+                    opt(s.rating),
+                    opt(s.sigma),
+                    opt(s.inflation),
+                    opt(s.adjusted_rating),
+                ]
+            })
+            .collect();
+        (header, rows)
+    }
+
+    /// Text for terminals.
+    pub fn to_table(&self) -> String {
+        let mut out = format!("{}\n\n", self.verdict());
+        if self.verification.ok {
+            out.push_str(&self.report.to_table());
+            if let Some((h, rows)) = self.ratings_table() {
+                let r =
+                    self.ratings.as_ref().map(|r| (r.method.clone(), r.rows.len(), r.unrateable.len(), r.components));
+                if let Some((method, n, u, c)) = r {
+                    out.push_str(&format!(
+                        "\nratings ({method}; {n} rated, {u} unrateable, {c} component(s)), top {TOP_RATINGS}:\n"
+                    ));
+                }
+                out.push_str(&table(&h, &rows));
+            }
+            if !self.best_of_n.is_empty() {
+                let (h, rows) = self.selection_table();
+                out.push_str("\nbest-of-N selection (releases after more than one private variant):\n");
+                out.push_str(&table(&h, &rows));
+            }
+            let (h, rows) = self.provider_table();
+            out.push_str("\nproviders:\n");
+            out.push_str(&table(&h, &rows));
+            let (h, rows) = self.class_table();
+            out.push_str("\nlicense classes:\n");
+            out.push_str(&table(&h, &rows));
+        }
+        out.push_str(&format!("\nresult: {}\n", if self.fails() { "FAIL" } else { "PASS" }));
+        out
+    }
+
+    /// Markdown for publishing.
+    pub fn to_markdown(&self) -> String {
+        let r = &self.report;
+        let mut out = format!(
+            "# Audit of `{}`\n\n**{}**\n\n* policy: {} {} (`{}`)\n* judged at: {}\n* result: **{}** ({} deny, {} warn, {} info, {} rule errors)\n\n",
+            r.ledger.head,
+            self.verdict().replace('\n', "**\n\n**"),
+            r.policy.name,
+            r.policy.version,
+            r.policy.digest,
+            r.ledger.at,
+            if self.fails() { "FAIL" } else { "PASS" },
+            r.summary.deny,
+            r.summary.warn,
+            r.summary.info,
+            r.summary.errors
+        );
+        if !self.verification.ok {
+            return out;
+        }
+        if let Some(o) = &r.policy_override {
+            out.push_str(&format!(
+                "> **Override:** not the adopted pack (`{}`, seq {}).\n\n",
+                o.adopted_digest, o.adopted_seq
+            ));
+        }
+        out.push_str("## Findings\n\n");
+        out.push_str(&findings_markdown(&r.findings));
+        for e in &r.errors {
+            out.push_str(&format!("\n* rule `{}` could not be evaluated: {}\n", e.rule, e.message));
+        }
+        if let (Some(s), Some((h, rows))) = (&self.ratings, self.ratings_table()) {
+            out.push_str(&format!(
+                "\n## Ratings\n\n{}; {} rated, {} unrateable, {} comparison component(s). Top {TOP_RATINGS}:\n\n",
+                s.method,
+                s.rows.len(),
+                s.unrateable.len(),
+                s.components
+            ));
+            out.push_str(&md_table(&h, &rows));
+        }
+        if !self.best_of_n.is_empty() {
+            let (h, rows) = self.selection_table();
+            out.push_str("\n## Best-of-N selection\n\nReleases after more than one private variant, with the expected inflation of picking the best of N and the selection-adjusted rating.\n\n");
+            out.push_str(&md_table(&h, &rows));
+        }
+        let (h, rows) = self.provider_table();
+        out.push_str("\n## Providers\n\n");
+        out.push_str(&md_table(&h, &rows));
+        let (h, rows) = self.class_table();
+        out.push_str("\n## License classes\n\n");
+        out.push_str(&md_table(&h, &rows));
+        out
+    }
+}
+
+/// A Markdown table.
+pub fn md_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = format!("| {} |\n|{}\n", header.join(" | "), " --- |".repeat(header.len()));
+    for row in rows {
+        out.push_str(&format!("| {} |\n", row.iter().map(|c| c.replace('|', "\\|")).collect::<Vec<_>>().join(" | ")));
+    }
+    out
+}

@@ -1,0 +1,341 @@
+//! `scores`, `sampling` and `import`: the statistics commands (see docs/statistics.md).
+
+use std::io::{BufReader, BufWriter, Write};
+use std::path::Path;
+
+use clap::ValueEnum;
+use serde_json::{Value, json};
+
+use super::CliError;
+use crate::facts::{Facts, FactsBuilder};
+use crate::ledger::{self, VerifyError};
+use crate::stats::import::{self, fastchat, metadata};
+use crate::stats::pairs::{Comparisons, PeriodFilter};
+use crate::stats::scores::{ScoresError, scoreboard};
+use crate::stats::{AnchorSpec, CiMethod, Scoreboard, bootstrap, sampling, selection};
+
+/// Output format of `scores`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScoresFormat {
+    /// Aligned text for terminals, with the anchor, the interval method and the comparison graph.
+    Table,
+    /// `model,rating,ci_low,ci_high,battles,rank`, best first (design.md, Reports).
+    Csv,
+    /// One JSON object.
+    Json,
+}
+
+/// Interval method of `scores`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CiKind {
+    /// Percentile bootstrap over multinomial resamples of the pair-outcome counts.
+    Bootstrap,
+    /// Sandwich (robust) standard errors.
+    Sandwich,
+}
+
+/// Input format of `import`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// FastChat battle records: a JSON array or JSON Lines.
+    Fastchat,
+    /// Per-pair counts: CSV `model_a,model_b,a_wins,b_wins,ties,ties_bothbad`.
+    Pairs,
+}
+
+/// Output format of `sampling`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SamplingFormat {
+    /// Aligned text for terminals.
+    Table,
+    /// One JSON object.
+    Json,
+}
+
+/// Verifies `path` under its own declared operator key and builds its facts.
+fn ledger_facts(path: &Path) -> Result<Facts, CliError> {
+    let file = std::fs::File::open(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+    let mut builder = FactsBuilder::new(None);
+    match ledger::verify_stream(BufReader::with_capacity(1 << 20, file), None, |r| builder.push(r)) {
+        Ok(_) => Ok(builder.finish()),
+        Err(VerifyError::Defect(d)) => Err(CliError::fail(format!("{}: ledger does not verify: {d}", path.display()))),
+        Err(e) => Err(CliError::usage(format!("{}: {e}", path.display()))),
+    }
+}
+
+fn parse_time(flag: &str, value: Option<&str>) -> Result<Option<i64>, CliError> {
+    value
+        .map(|t| {
+            crate::time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| CliError::usage(format!("{flag}: {e}")))
+        })
+        .transpose()
+}
+
+fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), crate::time::format)
+}
+
+fn write_stdout(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn round(x: f64, digits: i32) -> f64 {
+    let k = 10f64.powi(digits);
+    (x * k).round() / k
+}
+
+/// `fairboard scores --ledger FILE [--from T] [--to T] [--bootstrap N] [--ci bootstrap|sandwich]
+/// [--seed S] [--anchor M=R] [--format table|csv|json]`.
+#[allow(clippy::too_many_arguments)]
+pub fn scores(
+    path: &Path,
+    from: Option<&str>,
+    to: Option<&str>,
+    rounds: Option<usize>,
+    ci: CiKind,
+    seed: u64,
+    anchor: Option<&str>,
+    format: ScoresFormat,
+) -> Result<(), CliError> {
+    let filter = PeriodFilter { from: parse_time("--from", from)?, to: parse_time("--to", to)?, before_seq: None };
+    let anchor = anchor.map(str::parse::<AnchorSpec>).transpose().map_err(CliError::usage)?.unwrap_or_default();
+    let method = match (ci, rounds) {
+        (CiKind::Bootstrap, rounds) => {
+            CiMethod::Bootstrap { rounds: rounds.unwrap_or(bootstrap::DEFAULT_ROUNDS), seed }
+        }
+        (CiKind::Sandwich, None) => CiMethod::Sandwich,
+        (CiKind::Sandwich, Some(_)) => {
+            return Err(CliError::usage("--bootstrap N goes with --ci bootstrap; the sandwich interval draws nothing"));
+        }
+    };
+    let facts = ledger_facts(path)?;
+    let comparisons = Comparisons::from_facts(&facts, filter);
+    // Every failure here is about the data or the flags (an anchor without a rating, a bootstrap
+    // with no connected resample, a fit that cannot converge): bad input, exit 2.
+    let board = scoreboard(&comparisons, &anchor, method)
+        .map_err(|e: ScoresError| CliError::usage(format!("{}: {e}", path.display())))?;
+    let selections = selection::selections(&facts, selection::WINDOW_DAYS, |m| {
+        let row = board.row(m)?;
+        Some((row.rating?, row.standard_error()?))
+    });
+    let text = match format {
+        ScoresFormat::Csv => board.to_csv(),
+        ScoresFormat::Json => scores_json(&board, filter, &selections),
+        ScoresFormat::Table => scores_table(&board, filter, &selections),
+    };
+    write_stdout(&text);
+    Ok(())
+}
+
+fn window_text(filter: PeriodFilter) -> String {
+    match (filter.from, filter.to) {
+        (None, None) => "all recorded periods".into(),
+        (Some(f), None) => format!("periods starting at or after {}", iso(f)),
+        (None, Some(t)) => format!("periods starting before {}", iso(t)),
+        (Some(f), Some(t)) => format!("periods starting in [{}, {})", iso(f), iso(t)),
+    }
+}
+
+fn selection_json(s: &selection::Selection) -> Value {
+    json!({
+        "model": s.model,
+        "provider": s.provider,
+        "released_seq": s.released.0,
+        "public_name": s.public_name,
+        "n": s.n,
+        "variant_seqs": s.variants.iter().map(|v| v.1).collect::<Vec<_>>(),
+        "rating": s.rating.map(|x| round(x, 4)),
+        "sigma": s.sigma.map(|x| round(x, 4)),
+        "inflation": s.inflation.map(|x| round(x, 4)),
+        "expected_inflation": s.expected_inflation.map(|x| round(x, 4)),
+        "adjusted_rating": s.adjusted_rating.map(|x| round(x, 4)),
+    })
+}
+
+fn scores_json(board: &Scoreboard, filter: PeriodFilter, selections: &[selection::Selection]) -> String {
+    let mut out = board.to_json();
+    out.insert(
+        "window".into(),
+        json!({"from": filter.from.map(iso), "to": filter.to.map(iso), "description": window_text(filter)}),
+    );
+    out.insert(
+        "best_of_n".into(),
+        json!({"window_days": selection::WINDOW_DAYS, "releases": selections.iter().map(selection_json).collect::<Vec<_>>()}),
+    );
+    let mut text = Value::Object(out).to_string();
+    text.push('\n');
+    text
+}
+
+fn scores_table(board: &Scoreboard, filter: PeriodFilter, selections: &[selection::Selection]) -> String {
+    let r = &board.ratings;
+    let battles: u64 = r.battles.iter().sum::<u64>() / 2;
+    let mut out = format!(
+        "{battles} battles, {} models ({}); {} rated\nanchor: {}\nintervals: {}\nfit: Newton, {} iterations, relative gradient norm {:.1e}\n\n",
+        r.models.len(),
+        window_text(filter),
+        r.rated.len(),
+        r.anchor,
+        board.method_text(),
+        r.iterations,
+        r.relative_gradient,
+    );
+    if r.models.is_empty() {
+        out.push_str("no battles recorded in this window\n");
+        return out;
+    }
+    out.push_str(&board.to_table());
+    let components = board.components();
+    if components.len() > 1 {
+        out.push_str(&format!(
+            "\ncomparison graph: not strongly connected, {} components (only the first is rated):\n",
+            components.len()
+        ));
+        for (i, c) in components.iter().enumerate() {
+            out.push_str(&format!("  {}: {}\n", i + 1, c.join(", ")));
+        }
+    }
+    let shown: Vec<&selection::Selection> = selections.iter().filter(|s| s.n > 1).collect();
+    if !shown.is_empty() {
+        out.push_str(&format!(
+            "\nbest-of-N (variants the provider tested in the {} days before the release):\n",
+            selection::WINDOW_DAYS
+        ));
+        let f = |x: Option<f64>| x.map_or_else(|| "-".to_owned(), |x| format!("{x:.1}"));
+        let rows: Vec<[String; 7]> = shown
+            .iter()
+            .map(|s| {
+                [
+                    s.model.clone(),
+                    s.provider.clone(),
+                    s.n.to_string(),
+                    f(s.rating),
+                    f(s.sigma),
+                    f(s.inflation),
+                    f(s.adjusted_rating),
+                ]
+            })
+            .collect();
+        out.push_str(&crate::report::table(
+            &["model", "provider", "N", "rating", "sigma", "sigma*sqrt(2 ln N)", "adjusted"],
+            &rows,
+        ));
+    }
+    out
+}
+
+/// `fairboard sampling --ledger FILE [--format table|json]`.
+pub fn sampling(path: &Path, format: SamplingFormat) -> Result<(), CliError> {
+    let facts = ledger_facts(path)?;
+    let report = sampling::report(&facts, sampling::DEFAULT_FLOOR)
+        .map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+    let text = match format {
+        SamplingFormat::Json => {
+            let share = |s: &sampling::Share| {
+                json!({
+                    "id": s.id,
+                    "provider": s.provider,
+                    "recommended": round(s.recommended, 6),
+                    "configured": s.configured.map(|x| round(x, 6)),
+                    "realised": round(s.realised, 6),
+                })
+            };
+            let pairs: Vec<Value> = report
+                .pairs
+                .iter()
+                .map(|p| {
+                    json!({
+                        "model_a": p.model_a,
+                        "model_b": p.model_b,
+                        "battles": p.battles,
+                        "variance": round(p.variance, 6),
+                        "probability": round(p.probability, 8),
+                    })
+                })
+                .collect();
+            let mut text = json!({
+                "floor": report.floor,
+                "active_models": report.active,
+                "configuration": report.configuration.map(|(seq, from)| json!({"seq": seq, "effective_from": iso(from)})),
+                "realised_battles": report.realised_battles,
+                "models": report.models.iter().map(share).collect::<Vec<_>>(),
+                "providers": report.providers.iter().map(share).collect::<Vec<_>>(),
+                "pairs": pairs,
+            })
+            .to_string();
+            text.push('\n');
+            text
+        }
+        SamplingFormat::Table => sampling_table(&report),
+    };
+    write_stdout(&text);
+    Ok(())
+}
+
+fn sampling_table(report: &sampling::SamplingReport) -> String {
+    let pct = |x: f64| format!("{:.2}%", 100.0 * x);
+    let configured = match report.configuration {
+        Some((seq, from)) => format!("sampling_set at seq {seq}, effective from {}", iso(from)),
+        None => "none recorded (configured shares are blank)".into(),
+    };
+    let mut out = format!(
+        "recommended: Chiang et al. Eq. 9 over {} pairs of {} active models, floor {}\nconfigured: {configured}\nrealised: {} battles {}\n\n",
+        report.pairs.len(),
+        report.active.len(),
+        report.floor,
+        report.realised_battles,
+        if report.configuration.is_some() { "since it took effect" } else { "in all recorded periods" },
+    );
+    let rows = |shares: &[sampling::Share], with_provider: bool| -> Vec<Vec<String>> {
+        shares
+            .iter()
+            .map(|s| {
+                let mut row = vec![s.id.clone()];
+                if with_provider {
+                    row.push(s.provider.clone());
+                }
+                row.extend([pct(s.recommended), s.configured.map_or_else(|| "-".into(), pct), pct(s.realised)]);
+                row
+            })
+            .collect()
+    };
+    out.push_str("per model (share of battle appearances; uniform = 1 / models):\n");
+    out.push_str(&crate::report::table(
+        &["model", "provider", "recommended", "configured", "realised"],
+        &rows(&report.models, true),
+    ));
+    out.push_str("\nper provider (share of battles with at least one of its models):\n");
+    out.push_str(&crate::report::table(
+        &["provider", "recommended", "configured", "realised"],
+        &rows(&report.providers, false),
+    ));
+    out
+}
+
+/// `fairboard import --format fastchat|pairs [--models META.csv] [--period-start T --period-end T] FILE`.
+pub fn import(
+    format: ImportFormat,
+    models: Option<&Path>,
+    period_start: Option<&str>,
+    period_end: Option<&str>,
+    path: &Path,
+) -> Result<(), CliError> {
+    let period = import::period(period_start, period_end).map_err(CliError::usage)?;
+    let meta = models.map(metadata::read).transpose().map_err(CliError::usage)?;
+    let (file, reader) = import::open(path).map_err(CliError::usage)?;
+    let battles = match format {
+        ImportFormat::Fastchat => fastchat::read(&file, reader, period),
+        ImportFormat::Pairs => import::pairs::read(&file, reader, period),
+    }
+    .map_err(CliError::usage)?;
+    let events = import::events(&file, &battles, meta.as_ref()).map_err(CliError::usage)?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    for e in &events {
+        if writeln!(out, "{e}").is_err() {
+            return Ok(()); // stdout closed (`| head`)
+        }
+    }
+    let _ = out.flush();
+    let _ = writeln!(std::io::stderr().lock(), "imported {} events: {}", events.len(), battles.summary());
+    Ok(())
+}
