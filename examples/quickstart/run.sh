@@ -5,8 +5,12 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-cargo build --release --quiet --manifest-path "$root/Cargo.toml"
-fb="$root/target/release/fairboard"
+if [ -n "${FAIRBOARD_BIN:-}" ]; then
+  fb=$FAIRBOARD_BIN   # tests pass the binary they built
+else
+  cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+  fb="$root/target/release/fairboard"
+fi
 out=${1:-$(mktemp -d "${TMPDIR:-/tmp}/fairboard-quickstart.XXXXXX")}
 mkdir -p "$out" && cd "$out"
 
