@@ -260,7 +260,7 @@ impl Chain<'_> {
 /// Verifies a whole ledger read from `reader`, calling `on_record` for each record in order once its
 /// chunk has fully verified. With `trust`, seq 0 must declare exactly that operator key; without it the
 /// declared key is taken as given (what `append` does with its own ledger).
-pub fn verify_stream<R: BufRead>(
+pub fn verify_stream<R: BufRead + Send>(
     mut reader: R,
     trust: Option<&VerifyingKey>,
     mut on_record: impl FnMut(&Record),
@@ -268,14 +268,21 @@ pub fn verify_stream<R: BufRead>(
     let schemas = schemas()?;
     let mut chain = Chain { trust, next_seq: 0, prev: GENESIS_PREV.to_owned(), head: None };
     let mut line_no: u64 = 0;
+    let mut next = read_chunk(&mut reader)?;
     loop {
-        let (lines, torn) = read_chunk(&mut reader)?;
+        let (lines, torn) = next;
         if lines.is_empty() && torn.is_none() {
             break;
         }
         let first_line = line_no + 1;
         line_no += lines.len() as u64;
-        let parsed: Vec<Result<Parsed, DefectKind>> = lines.par_iter().map(|l| parse_line(schemas, l)).collect();
+        // Parse this chunk while the next one is read (reading is the one sequential step).
+        let at_end = torn.is_some();
+        let (parsed, read) = rayon::join(
+            || lines.par_iter().map(|l| parse_line(schemas, l)).collect::<Vec<Result<Parsed, DefectKind>>>(),
+            || if at_end { Ok((Vec::new(), None)) } else { read_chunk(&mut reader) },
+        );
+        next = read?;
         drop(lines);
         // Sequential links, up to the first defect.
         let mut keys = Vec::with_capacity(parsed.len());
