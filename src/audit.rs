@@ -296,14 +296,39 @@ pub fn best_of_n(facts: &Facts, board: Option<&Scoreboard>) -> Vec<SelectionRow>
         .filter(|s: &Selection| s.n > 1)
         .map(|s| SelectionRow {
             model: s.public_name.clone().unwrap_or_else(|| s.model.clone()),
-            provider: s.provider,
+            ..SelectionRow::from(&s)
+        })
+        .collect()
+}
+
+impl SelectionRow {
+    /// The row of a release as shown in text and Markdown: model, provider, N, rating, σ, inflation,
+    /// adjusted rating (one decimal, `-` when absent).
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.model.clone(),
+            self.provider.clone(),
+            self.n.to_string(),
+            opt(self.rating),
+            opt(self.sigma),
+            opt(self.inflation),
+            opt(self.adjusted_rating),
+        ]
+    }
+}
+
+impl From<&Selection> for SelectionRow {
+    fn from(s: &Selection) -> Self {
+        Self {
+            model: s.model.clone(),
+            provider: s.provider.clone(),
             n: s.n,
             rating: s.rating,
             sigma: s.sigma,
             inflation: s.inflation,
             adjusted_rating: s.adjusted_rating,
-        })
-        .collect()
+        }
+    }
 }
 
 fn pct(x: f64) -> String {
@@ -427,21 +452,7 @@ impl AuditReport {
             "inflation sigma*sqrt(2 ln N)",
             "selection-adjusted",
         ];
-        let rows = self
-            .best_of_n
-            .iter()
-            .map(|s| {
-                vec![
-                    s.model.clone(),
-                    s.provider.clone(),
-                    s.n.to_string(),
-                    opt(s.rating),
-                    opt(s.sigma),
-                    opt(s.inflation),
-                    opt(s.adjusted_rating),
-                ]
-            })
-            .collect();
+        let rows = self.best_of_n.iter().map(SelectionRow::cells).collect();
         (header, rows)
     }
 

@@ -201,21 +201,7 @@ fn scores_table(board: &Scoreboard, filter: PeriodFilter, selections: &[selectio
             "\nbest-of-N (variants the provider tested in the {} days before the release):\n",
             selection::WINDOW_DAYS
         ));
-        let f = |x: Option<f64>| x.map_or_else(|| "-".to_owned(), |x| format!("{x:.1}"));
-        let rows: Vec<[String; 7]> = shown
-            .iter()
-            .map(|s| {
-                [
-                    s.model.clone(),
-                    s.provider.clone(),
-                    s.n.to_string(),
-                    f(s.rating),
-                    f(s.sigma),
-                    f(s.inflation),
-                    f(s.adjusted_rating),
-                ]
-            })
-            .collect();
+        let rows: Vec<Vec<String>> = shown.iter().map(|s| crate::audit::SelectionRow::from(*s).cells()).collect();
         out.push_str(&crate::report::table(
             &["model", "provider", "N", "rating", "sigma", "sigma*sqrt(2 ln N)", "adjusted"],
             &rows,
