@@ -72,11 +72,18 @@ pub struct Plan {
 static PLAN_SCHEMA: LazyLock<Result<jsonschema::Validator, SchemaError>> =
     LazyLock::new(|| schema::compile("plan.json", include_str!("../schemas/plan.json")));
 
-/// Loads and validates a plan file.
+/// Loads and validates a plan file (JSON Lines for `.jsonl`/`.ndjson`, YAML otherwise).
 pub fn load(path: &Path) -> Result<Plan, PlanError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io { file: file.clone(), source })?;
     let jsonl = path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson");
+    parse(&file, &text, jsonl)
+}
+
+/// Parses and validates plan `text` (JSON Lines of steps when `jsonl`, YAML otherwise); `file` names
+/// the plan in errors. [`load`] reads a file and calls this; the fuzz targets call it directly.
+pub fn parse(file: &str, text: &str, jsonl: bool) -> Result<Plan, PlanError> {
+    let file = file.to_owned();
     let (value, lines): (Value, Vec<usize>) = if jsonl {
         let mut steps = Vec::new();
         let mut lines = Vec::new();
@@ -90,9 +97,9 @@ pub fn load(path: &Path) -> Result<Plan, PlanError> {
         }
         (serde_json::json!({ "steps": steps }), lines)
     } else {
-        let value = yaml_to_json(&file, &text)?;
+        let value = yaml_to_json(&file, text)?;
         let n = value.get("steps").and_then(Value::as_array).map_or(0, Vec::len);
-        let lines = (0..n).map(|i| locate(&text, &format!("/steps/{i}")).0).collect();
+        let lines = (0..n).map(|i| locate(text, &format!("/steps/{i}")).0).collect();
         (value, lines)
     };
     let here = |pointer: &str| {
@@ -100,7 +107,7 @@ pub fn load(path: &Path) -> Result<Plan, PlanError> {
             let step: Option<usize> = pointer.split('/').nth(2).and_then(|s| s.parse().ok());
             (step.and_then(|s| lines.get(s).copied()).unwrap_or(0), 0)
         } else {
-            locate(&text, pointer)
+            locate(text, pointer)
         };
         Location { file: file.clone(), line, column, pointer: pointer.to_owned() }
     };
