@@ -1,0 +1,14 @@
+//! Arbitrary bytes as a policy pack (what `check --policy` loads): YAML, schema, rule scripts,
+//! interfaces, parameters. A pack that loads is then evaluated against the small fixture facts.
+//! `uses:` paths resolve inside an empty scratch directory.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let path = fairboard_fuzz::SCRATCH.join("pack.yaml");
+    if let Ok(pack) = fairboard::policy::pack::load_bytes(&path, data) {
+        let _ = fairboard::policy::evaluate(&pack, std::sync::Arc::clone(&fairboard_fuzz::FACTS));
+    }
+});
