@@ -2,7 +2,8 @@
 //!
 //! Generates a 200,000-record ledger (a realistic mix of small events and daily battle counts),
 //! measures single-core raw `verify_strict` on 32-byte messages, then `verify_stream` over the file
-//! with all cores and with one. Target (issue 2): verify ≥ 80% of raw × cores.
+//! with all cores and with one, each the best of a few rounds. Target (issue 2): verify ≥ 80% of raw ×
+//! cores.
 //!
 //! Run: `cargo bench --bench verify` (`FAIRBOARD_BENCH_RECORDS=N` to change the size).
 
@@ -16,9 +17,12 @@ use fairboard::ledger::RecordBody;
 use fairboard::{crypto, ledger};
 use serde_json::json;
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
+/// Rounds per figure; each figure is the best round. Other load only ever slows a round down, so
+/// the best round is the least disturbed one, for the baseline and the measured code alike.
+const ROUNDS: usize = 5;
+
+fn best(v: impl Iterator<Item = Duration>) -> Duration {
+    v.min().unwrap()
 }
 
 fn main() {
@@ -43,9 +47,11 @@ fn main() {
         assert_eq!(head.records, n);
         t.elapsed()
     };
-    let all = median((0..3).map(|_| run()).collect());
+    let all = best((0..ROUNDS).map(|_| run()));
     let one_pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-    let one = median((0..3).map(|_| one_pool.install(run)).collect());
+    let one = best((0..ROUNDS).map(|_| one_pool.install(run)));
+    let raw_all = raw_parallel_rate(&op);
+    println!("raw verify_strict, all {cores} cores at once (context): {raw_all:.0} sig/s");
     let rate_all = n as f64 / all.as_secs_f64();
     let rate_one = n as f64 / one.as_secs_f64();
     println!("verify, {cores} threads: {all:.2?} = {rate_all:.0} records/s");
@@ -60,11 +66,27 @@ fn raw_verify_rate(key: &SigningKey) -> f64 {
     let sigs: Vec<_> = msgs.iter().map(|m| key.sign(m)).collect();
     let vk = key.verifying_key();
     let mut best = 0.0f64;
-    for _ in 0..3 {
+    for _ in 0..ROUNDS {
         let t = Instant::now();
         for (m, s) in msgs.iter().zip(&sigs) {
             assert!(crypto::verify_strict(&vk, m, s));
         }
+        best = best.max(msgs.len() as f64 / t.elapsed().as_secs_f64());
+    }
+    best
+}
+
+/// Raw `verify_strict` on every core at once: what the hardware gives when all cores verify (turbo
+/// and shared caches make it less than single-core x cores on some machines).
+fn raw_parallel_rate(key: &SigningKey) -> f64 {
+    use rayon::prelude::*;
+    let msgs: Vec<[u8; 32]> = (0..16384u32).map(|i| *blake_like(i)).collect();
+    let sigs: Vec<_> = msgs.iter().map(|m| key.sign(m)).collect();
+    let vk = key.verifying_key();
+    let mut best = 0.0f64;
+    for _ in 0..ROUNDS {
+        let t = Instant::now();
+        assert!(msgs.par_iter().zip(&sigs).all(|(m, s)| crypto::verify_strict(&vk, m, s)));
         best = best.max(msgs.len() as f64 / t.elapsed().as_secs_f64());
     }
     best

@@ -57,7 +57,11 @@ fn open_checkpoint(path: &Path, text: &str, origin: &str, key: &VerifyingKey) ->
 }
 
 /// Verifies a whole ledger, handing every record to `on_record`; defects exit 1, I/O errors exit 2.
-fn verify_ledger(path: &Path, trust: Option<&VerifyingKey>, on_record: impl FnMut(&Record)) -> Result<Head, CliError> {
+fn verify_ledger(
+    path: &Path,
+    trust: Option<&VerifyingKey>,
+    on_record: impl FnMut(&Record) + Send,
+) -> Result<Head, CliError> {
     let file = std::fs::File::open(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
     match ledger::verify_stream(BufReader::with_capacity(1 << 20, file), trust, on_record) {
         Ok(head) => Ok(head),

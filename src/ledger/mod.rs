@@ -180,7 +180,7 @@ pub struct LockedLedger {
 impl LockedLedger {
     /// Opens `path`, takes an exclusive lock (waiting for other appenders), and verifies the whole file,
     /// calling `on_record` for each record. A ledger that does not verify cannot be appended to.
-    pub fn open(path: &Path, on_record: impl FnMut(&Record)) -> Result<Self, LedgerError> {
+    pub fn open(path: &Path, on_record: impl FnMut(&Record) + Send) -> Result<Self, LedgerError> {
         let file = OpenOptions::new().read(true).append(true).open(path).map_err(io_err(path))?;
         file.lock().map_err(io_err(path))?;
         let head = verify_stream(BufReader::with_capacity(1 << 20, &file), None, on_record)

@@ -161,6 +161,18 @@ pub fn hash_input(record: &Value) -> Result<Vec<u8>, CanonicalError> {
 }
 
 impl Record {
+    /// Builds a record from its parsed line, moving the event rather than copying it (verification
+    /// parses every line to a `Value` first, for the schemas). Unknown or missing members are errors.
+    pub fn from_json(value: Value) -> Result<Self, serde_json::Error> {
+        let Value::Object(mut members) = value else {
+            return serde_json::from_value(value);
+        };
+        let event = members.insert("event".to_owned(), Value::Null);
+        let mut record: Self = serde_json::from_value(Value::Object(members))?;
+        record.event = event.ok_or_else(|| serde::de::Error::missing_field("event"))?;
+        Ok(record)
+    }
+
     /// The event's `type` field (empty if absent; verification rejects that earlier).
     pub fn event_type(&self) -> &str {
         self.event.get("type").and_then(Value::as_str).unwrap_or("")

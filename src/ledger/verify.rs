@@ -1,10 +1,19 @@
 //! Streaming verification of a ledger file.
 //!
-//! Lines are read in bounded chunks. Within a chunk, the per-line work that needs no context (UTF-8,
-//! JSON, schemas, canonical form, hash) and the signature checks run in parallel; the chain links
-//! (seq, prev, time) and key authority are checked in order between the two. Memory is bounded by the
-//! chunk size, never by the ledger's length. The first defect, by line, is the one reported.
+//! Lines are read in bounded chunks that flow through a two-stage pipeline:
+//!
+//! 1. In parallel, per line: the context-free checks (UTF-8, JSON, schemas, canonical form, hash) and
+//!    the signature, checked speculatively under the key its `signer` id names among the keys seen so
+//!    far (the trust anchor, and every `ledger_opened`/`key_authorized` key of earlier chunks).
+//! 2. In order: the chain links (seq, prev, time) and key authority. The link decides which key must
+//!    have signed; a speculative result counts only if it was made with exactly that key, otherwise the
+//!    signature is checked there and then.
+//!
+//! Stage 2 of chunk k runs alongside stage 1 of chunk k+1 and the reading of chunk k+2, so no core
+//! waits on the sequential part. Memory is bounded by three chunks, never by the ledger's length. The
+//! first defect, by line, is the one reported.
 
+use std::collections::HashMap;
 use std::io::{BufRead, Read};
 
 use chrono::{DateTime, Utc};
@@ -169,7 +178,7 @@ fn parse_line(schemas: &Schemas, bytes: &[u8]) -> Result<Parsed, DefectKind> {
     let value: Value = serde_json::from_str(text).map_err(|e| DefectKind::Malformed(e.to_string()))?;
     schemas.validate_record(&value).map_err(DefectKind::Envelope)?;
     schemas.validate_event(&value["event"]).map_err(|v| DefectKind::Event(v.under("/event")))?;
-    let record: Record = serde_json::from_value(value).map_err(|e| DefectKind::Malformed(e.to_string()))?;
+    let record = Record::from_json(value).map_err(|e| DefectKind::Malformed(e.to_string()))?;
     let (line, digest) = record.canonical_line_and_digest().map_err(|_| DefectKind::NotCanonical)?;
     if line != text {
         return Err(DefectKind::NotCanonical);
@@ -257,74 +266,143 @@ impl Chain<'_> {
     }
 }
 
-/// Verifies a whole ledger read from `reader`, calling `on_record` for each record in order once its
-/// chunk has fully verified. With `trust`, seq 0 must declare exactly that operator key; without it the
-/// declared key is taken as given (what `append` does with its own ledger).
+/// A line after the parallel stage.
+struct Checked {
+    /// The context-free verdict.
+    parsed: Result<Parsed, DefectKind>,
+    /// The key the signature was speculatively checked under, and whether it verified.
+    sig: Option<(VerifyingKey, bool)>,
+    /// A key this record's event declares, known to the speculative checks of later chunks.
+    declares: Option<VerifyingKey>,
+}
+
+/// Keys by key id, as declared by events seen so far: only a guess at who signed, which the chain
+/// confirms (a key id is a truncated hash, so two keys could share one).
+type KnownKeys = HashMap<String, VerifyingKey>;
+
+/// Stage 1 for one line.
+fn check_line(schemas: &Schemas, bytes: &[u8], known: &KnownKeys) -> Checked {
+    let parsed = parse_line(schemas, bytes);
+    let (mut sig, mut declares) = (None, None);
+    if let Ok(p) = &parsed {
+        if let Some(key) = known.get(&p.record.signer) {
+            sig = Some((*key, crypto::verify_strict(key, &p.digest, &p.sig)));
+        }
+        declares = declared_key(&p.record);
+    }
+    Checked { parsed, sig, declares }
+}
+
+/// The public key a `ledger_opened` or `key_authorized` event declares, if it decodes.
+fn declared_key(record: &Record) -> Option<VerifyingKey> {
+    let field = match record.event_type() {
+        "ledger_opened" => "operator_key",
+        "key_authorized" => "key",
+        _ => return None,
+    };
+    crypto::decode_public_key(record.event.get(field)?.as_str()?).ok()
+}
+
+impl Chain<'_> {
+    /// Stage 2 for one chunk: links every record in order, settles its signature, and hands it to
+    /// `on_record`. Stops at the first defect.
+    fn finish(
+        &mut self,
+        first_line: u64,
+        chunk: Vec<Checked>,
+        on_record: &mut impl FnMut(&Record),
+    ) -> Result<(), Defect> {
+        for (i, checked) in chunk.into_iter().enumerate() {
+            let line = first_line + i as u64;
+            let defect = |kind| Defect { line, kind };
+            let p = checked.parsed.map_err(defect)?;
+            let key = self.link(&p).map_err(defect)?;
+            let valid = match checked.sig {
+                Some((tried, valid)) if tried == key => valid,
+                _ => crypto::verify_strict(&key, &p.digest, &p.sig),
+            };
+            if !valid {
+                return Err(defect(DefectKind::Signature(p.record.signer)));
+            }
+            on_record(&p.record);
+        }
+        Ok(())
+    }
+}
+
+/// Verifies a whole ledger read from `reader`, calling `on_record` for each record in order once it
+/// has verified. With `trust`, seq 0 must declare exactly that operator key; without it the declared
+/// key is taken as given (what `append` does with its own ledger). If the ledger has a defect,
+/// `on_record` has seen exactly the records before it.
 pub fn verify_stream<R: BufRead + Send>(
+    reader: R,
+    trust: Option<&VerifyingKey>,
+    on_record: impl FnMut(&Record) + Send,
+) -> Result<Head, VerifyError> {
+    verify_in_chunks(reader, trust, on_record, CHUNK_LINES)
+}
+
+/// [`verify_stream`] with chunks of at most `chunk_lines` lines (tests use tiny chunks so that every
+/// record lands on a chunk boundary).
+fn verify_in_chunks<R: BufRead + Send>(
     mut reader: R,
     trust: Option<&VerifyingKey>,
-    mut on_record: impl FnMut(&Record),
+    mut on_record: impl FnMut(&Record) + Send,
+    chunk_lines: usize,
 ) -> Result<Head, VerifyError> {
     let schemas = schemas()?;
     let mut chain = Chain { trust, next_seq: 0, prev: GENESIS_PREV.to_owned(), head: None };
+    let mut known: KnownKeys = trust.map(|k| (crypto::key_id(k), *k)).into_iter().collect();
     let mut line_no: u64 = 0;
-    let mut next = read_chunk(&mut reader)?;
+    let mut pending: Option<(u64, Vec<Checked>)> = None;
+    let (mut lines, mut torn) = read_chunk(&mut reader, chunk_lines)?;
+    // Without a trust anchor the operator key is only declared by the first line: learn it up front,
+    // so that the first chunk's signatures are checked in parallel too.
+    if let Some(key) = lines.first().and_then(|l| parse_line(schemas, l).ok()).and_then(|p| declared_key(&p.record)) {
+        known.insert(crypto::key_id(&key), key);
+    }
     loop {
-        let (lines, torn) = next;
-        if lines.is_empty() && torn.is_none() {
-            break;
-        }
         let first_line = line_no + 1;
         line_no += lines.len() as u64;
-        // Parse this chunk while the next one is read (reading is the one sequential step).
-        let at_end = torn.is_some();
-        let (parsed, read) = rayon::join(
-            || lines.par_iter().map(|l| parse_line(schemas, l)).collect::<Vec<Result<Parsed, DefectKind>>>(),
-            || if at_end { Ok((Vec::new(), None)) } else { read_chunk(&mut reader) },
+        let at_end = torn.is_some() || lines.is_empty();
+        let (checked, (finished, read)) = rayon::join(
+            || {
+                let checked: Vec<Checked> = lines.par_iter().map(|l| check_line(schemas, l, &known)).collect();
+                drop(lines);
+                checked
+            },
+            || {
+                rayon::join(
+                    || match pending.take() {
+                        Some((first, chunk)) => chain.finish(first, chunk, &mut on_record),
+                        None => Ok(()),
+                    },
+                    || if at_end { Ok((Vec::new(), None)) } else { read_chunk(&mut reader, chunk_lines) },
+                )
+            },
         );
-        next = read?;
-        drop(lines);
-        // Sequential links, up to the first defect.
-        let mut keys = Vec::with_capacity(parsed.len());
-        let mut linked_defect = None;
-        for (i, p) in parsed.iter().enumerate() {
-            match p.as_ref().map_err(Clone::clone).and_then(|p| chain.link(p)) {
-                Ok(key) => keys.push(key),
-                Err(kind) => {
-                    linked_defect = Some(Defect { line: first_line + i as u64, kind });
-                    break;
-                }
+        finished?;
+        known.extend(checked.iter().filter_map(|c| c.declares).map(|k| (crypto::key_id(&k), k)));
+        if at_end {
+            chain.finish(first_line, checked, &mut on_record)?;
+            if let Some(too_long) = torn {
+                let kind = if too_long { DefectKind::TooLong } else { DefectKind::IncompleteFinalRecord };
+                return Err(Defect { line: line_no + 1, kind }.into());
             }
+            break;
         }
-        // Signatures of the linked records, in parallel; the earliest bad one wins.
-        let bad_sig = keys.par_iter().enumerate().position_first(|(i, key)| match &parsed[i] {
-            Ok(p) => !crypto::verify_strict(key, &p.digest, &p.sig),
-            Err(_) => true,
-        });
-        if let Some(i) = bad_sig {
-            let signer = parsed[i].as_ref().map(|p| p.record.signer.clone()).unwrap_or_default();
-            return Err(Defect { line: first_line + i as u64, kind: DefectKind::Signature(signer) }.into());
-        }
-        if let Some(defect) = linked_defect {
-            return Err(defect.into());
-        }
-        for p in parsed.iter().flatten() {
-            on_record(&p.record);
-        }
-        if let Some(too_long) = torn {
-            let kind = if too_long { DefectKind::TooLong } else { DefectKind::IncompleteFinalRecord };
-            return Err(Defect { line: line_no + 1, kind }.into());
-        }
+        pending = Some((first_line, checked));
+        (lines, torn) = read?;
     }
     chain.head.ok_or_else(|| Defect { line: 1, kind: DefectKind::Empty }.into())
 }
 
 /// Reads complete lines (without their newlines) up to the chunk limits. The second value is
 /// `Some(false)` when the input ends in a partial line, `Some(true)` when a line exceeds the size limit.
-fn read_chunk<R: BufRead>(reader: &mut R) -> std::io::Result<(Vec<Vec<u8>>, Option<bool>)> {
+fn read_chunk<R: BufRead>(reader: &mut R, max_lines: usize) -> std::io::Result<(Vec<Vec<u8>>, Option<bool>)> {
     let mut lines = Vec::new();
     let mut bytes = 0;
-    while lines.len() < CHUNK_LINES && bytes < CHUNK_BYTES {
+    while lines.len() < max_lines && bytes < CHUNK_BYTES {
         let mut line = Vec::new();
         let limit = (MAX_RECORD_BYTES + 1) as u64;
         let n = reader.by_ref().take(limit).read_until(b'\n', &mut line)?;
@@ -339,4 +417,144 @@ fn read_chunk<R: BufRead>(reader: &mut R) -> std::io::Result<(Vec<Vec<u8>>, Opti
         lines.push(line);
     }
     Ok((lines, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::ledger::RecordBody;
+
+    fn key(n: u8) -> SigningKey {
+        SigningKey::from_bytes(&[n; 32])
+    }
+
+    /// Signs `events` (signer, event) into ledger lines, one second apart.
+    fn ledger(events: &[(&SigningKey, Value)]) -> Vec<String> {
+        let mut prev = GENESIS_PREV.to_owned();
+        let mut lines = Vec::new();
+        for (seq, (signer, event)) in events.iter().enumerate() {
+            let time = crate::time::format(chrono::DateTime::from_timestamp(1_700_000_000 + seq as i64, 0).unwrap());
+            let body = RecordBody {
+                seq: seq as u64,
+                time,
+                prev,
+                signer: crypto::key_id(&signer.verifying_key()),
+                event: event.clone(),
+            };
+            let (record, line) = body.sign(signer).unwrap();
+            prev = record.hash;
+            lines.push(line);
+        }
+        lines
+    }
+
+    /// Operator opens, authorises provider key `p` at seq 2, `p` signs seq 3..=6, the operator revokes
+    /// `p` at seq 7, more operator records follow.
+    fn events(op: &SigningKey, p: &SigningKey) -> Vec<(SigningKey, Value)> {
+        let b64 = |k: &SigningKey| crypto::public_key_b64(&k.verifying_key());
+        let test = |n: u32| json!({"type":"private_test_started","model":format!("v{n}"),"provider":"acme"});
+        let mut out = vec![
+            (op.clone(), json!({"type":"ledger_opened","leaderboard":"t","operator_key":b64(op)})),
+            (
+                op.clone(),
+                json!({"type":"model_registered","model":"m","provider":"acme","license":"open_weights","visibility":"public"}),
+            ),
+            (op.clone(), json!({"type":"key_authorized","key":b64(p),"role":"provider","provider":"acme"})),
+        ];
+        out.extend((3..7).map(|n| (p.clone(), test(n))));
+        out.push((op.clone(), json!({"type":"key_revoked","key_id":crypto::key_id(&p.verifying_key())})));
+        out.extend((8..11).map(|n| (op.clone(), test(n))));
+        out
+    }
+
+    fn run(lines: &[String], trust: Option<&VerifyingKey>, chunk: usize) -> (Result<Head, VerifyError>, Vec<u64>) {
+        let text = lines.iter().map(|l| format!("{l}\n")).collect::<String>();
+        let mut seen = Vec::new();
+        let result = verify_in_chunks(text.as_bytes(), trust, |r| seen.push(r.seq), chunk);
+        (result, seen)
+    }
+
+    fn defect(result: Result<Head, VerifyError>) -> Defect {
+        match result {
+            Err(VerifyError::Defect(d)) => d,
+            other => panic!("expected a defect, got {other:?}"),
+        }
+    }
+
+    /// Keys authorised in one chunk and used in the same or a later one, with every chunk size.
+    #[test]
+    fn every_chunk_boundary_verifies_the_same() {
+        let (op, p) = (key(1), key(2));
+        let evs = events(&op, &p);
+        let lines = ledger(&evs.iter().map(|(k, e)| (k, e.clone())).collect::<Vec<_>>());
+        let trust = op.verifying_key();
+        for chunk in [1, 2, 3, 4, 5, 7, 64] {
+            for trust in [None, Some(&trust)] {
+                let (head, seen) = run(&lines, trust, chunk);
+                let head = head.unwrap();
+                assert_eq!(head.records, lines.len() as u64, "chunk {chunk}");
+                assert_eq!(seen, (0..lines.len() as u64).collect::<Vec<_>>(), "chunk {chunk}");
+            }
+        }
+    }
+
+    /// A record naming the provider key as signer but signed by another key fails as a signature,
+    /// whether the provider key was already known to the speculative check or not; `on_record` saw
+    /// exactly the records before it.
+    #[test]
+    fn a_signature_under_the_wrong_key_is_caught_at_its_line() {
+        let (op, p, q) = (key(1), key(2), key(3));
+        let evs = events(&op, &p);
+        let mut lines = ledger(&evs.iter().map(|(k, e)| (k, e.clone())).collect::<Vec<_>>());
+        // Re-sign seq 5 with q while keeping p's id as signer: hash and chain stay valid.
+        let mut record: Value = serde_json::from_str(&lines[5]).unwrap();
+        let digest: [u8; 32] = (0..32)
+            .map(|i| u8::from_str_radix(&record["hash"].as_str().unwrap()[2 * i..2 * i + 2], 16).unwrap())
+            .collect::<Vec<_>>()
+            .try_into()
+            .unwrap();
+        record["sig"] = Value::String(crypto::sign_b64(&q, &digest));
+        lines[5] = crate::canonical::to_canonical_string(&record).unwrap();
+        for chunk in [1, 2, 3, 4, 6, 64] {
+            let (result, seen) = run(&lines, Some(&op.verifying_key()), chunk);
+            let d = defect(result);
+            assert_eq!(d.line, 6, "chunk {chunk}");
+            assert!(matches!(d.kind, DefectKind::Signature(_)), "chunk {chunk}: {:?}", d.kind);
+            assert_eq!(seen, (0..5).collect::<Vec<_>>(), "chunk {chunk}");
+        }
+    }
+
+    /// A revoked key's signature is still valid, but the chain refuses it at the right line even when
+    /// the speculative check (which knows the key) passed it.
+    #[test]
+    fn a_revoked_key_is_refused_across_chunks() {
+        let (op, p) = (key(1), key(2));
+        let mut evs = events(&op, &p);
+        evs[9] = (p.clone(), json!({"type":"private_test_started","model":"late","provider":"acme"}));
+        let lines = ledger(&evs.iter().map(|(k, e)| (k, e.clone())).collect::<Vec<_>>());
+        for chunk in [1, 2, 3, 5, 64] {
+            let d = defect(run(&lines, Some(&op.verifying_key()), chunk).0);
+            assert_eq!(d.line, 10, "chunk {chunk}");
+            assert!(matches!(d.kind, DefectKind::Unauthorized(AuthError::Revoked { .. })), "{:?}", d.kind);
+        }
+    }
+
+    /// With two defects, the earlier line is reported even when it lies in the later-finished chunk
+    /// position of the pipeline.
+    #[test]
+    fn the_first_defect_by_line_wins() {
+        let (op, p) = (key(1), key(2));
+        let evs = events(&op, &p);
+        let mut lines = ledger(&evs.iter().map(|(k, e)| (k, e.clone())).collect::<Vec<_>>());
+        lines[8] = lines[8].replacen("\"seq\":8", "\"seq\":88", 1);
+        lines[4] = "{not json".to_owned();
+        for chunk in [1, 2, 3, 4, 5, 64] {
+            let d = defect(run(&lines, None, chunk).0);
+            assert_eq!(d.line, 5, "chunk {chunk}");
+            assert!(matches!(d.kind, DefectKind::Malformed(_)), "{:?}", d.kind);
+        }
+    }
 }
