@@ -42,7 +42,7 @@ fn run_rule(engine: &Engine, rule: &Rule, facts: &Arc<Facts>) -> Result<Vec<Find
     let args = (FactsHandle(Arc::clone(facts)), params_to_dynamic(&rule.params));
     let result: Dynamic = engine
         .call_fn_with_options(options, &mut Scope::new(), &rule.ast, "evaluate", args)
-        .map_err(|e| fail(format!("{}: {e}", rule.source)))?;
+        .map_err(|e| fail(format!("{}: {}", rule.source, host::describe_error(&e))))?;
     let Some(items) = result.clone().try_cast::<rhai::Array>() else {
         return Err(fail(format!(
             "evaluate() must return an array of finding(...) values, returned {}",

@@ -7,7 +7,9 @@
 //! [`super::limits`] is set. Scripts see facts only through the functions registered here, each of
 //! which returns fresh copies, so a script cannot change what another rule sees.
 
+use std::cell::Cell;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use rhai::packages::{
     ArithmeticPackage, BasicArrayPackage, BasicFnPackage, BasicIteratorPackage, BasicMapPackage, BasicMathPackage,
@@ -62,8 +64,66 @@ pub fn engine() -> Engine {
     engine.set_max_variables(limits::MAX_VARIABLES);
     engine.set_max_functions(limits::MAX_FUNCTIONS);
     engine.set_strict_variables(true);
+    engine.on_progress(script_clock);
     register_api(&mut engine);
     engine
+}
+
+thread_local! {
+    /// When the current call into a script on this thread started.
+    static SCRIPT_START: Cell<Option<Instant>> = const { Cell::new(None) };
+    /// Time this call has spent in native statistics functions (excluded from the script's budget).
+    static NATIVE_TIME: Cell<Duration> = const { Cell::new(Duration::ZERO) };
+}
+
+/// The progress callback: stops a script whose own execution time exceeds
+/// [`limits::MAX_SCRIPT_SECONDS`]. rhai counts operations afresh for each call into a script, so
+/// operation 1 starts the clock; a call runs on one thread from start to end.
+fn script_clock(ops: u64) -> Option<Dynamic> {
+    if ops <= 1 {
+        SCRIPT_START.set(Some(Instant::now()));
+        NATIVE_TIME.set(Duration::ZERO);
+        return None;
+    }
+    if !ops.is_multiple_of(limits::CLOCK_EVERY_OPERATIONS) {
+        return None;
+    }
+    let start = SCRIPT_START.get()?;
+    let script_time = start.elapsed().saturating_sub(NATIVE_TIME.get());
+    if script_time > Duration::from_secs(limits::MAX_SCRIPT_SECONDS) {
+        return Some(text(&format!(
+            "script time limit of {} s exceeded (after {ops} operations; changing a large array or map \
+             is slow, keep working sets small)",
+            limits::MAX_SCRIPT_SECONDS
+        )));
+    }
+    None
+}
+
+/// A script error as a message. rhai prints a termination (the script time limit) without its reason;
+/// this appends it, also when the termination happened inside a function the rule called.
+pub fn describe_error(err: &EvalAltResult) -> String {
+    fn reason(err: &EvalAltResult) -> Option<String> {
+        match err {
+            EvalAltResult::ErrorTerminated(token, _) => {
+                token.clone().into_immutable_string().ok().map(|s| s.to_string())
+            }
+            EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => reason(inner),
+            _ => None,
+        }
+    }
+    match reason(err) {
+        Some(why) => format!("{err}: {why}"),
+        None => err.to_string(),
+    }
+}
+
+/// Runs a native statistics function, keeping its time out of the calling script's budget.
+fn native<T>(f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    NATIVE_TIME.set(NATIVE_TIME.get().saturating_add(start.elapsed()));
+    out
 }
 
 fn map<const N: usize>(entries: [(&str, Dynamic); N]) -> Dynamic {
@@ -338,15 +398,16 @@ fn register_stats_api(engine: &mut Engine) {
     use crate::stats::{recompute, sampling, selection};
 
     engine.register_fn("ratings", |f: &mut FactsHandle| {
-        snapshot_map(&recompute::snapshot(&Comparisons::from_facts(&f.0, PeriodFilter::ALL)))
+        native(|| snapshot_map(&recompute::snapshot(&Comparisons::from_facts(&f.0, PeriodFilter::ALL))))
     });
     engine.register_fn("ratings_before", |f: &mut FactsHandle, seq: i64| {
         let filter = PeriodFilter { before_seq: Some(u64::try_from(seq).unwrap_or(0)), ..PeriodFilter::ALL };
-        snapshot_map(&recompute::snapshot(&Comparisons::from_facts(&f.0, filter)))
+        native(|| snapshot_map(&recompute::snapshot(&Comparisons::from_facts(&f.0, filter))))
     });
     engine.register_fn("recomputed_disclosures", |f: &mut FactsHandle| {
         let facts = &f.0;
-        array(recompute::disclosures(facts).iter(), |r| {
+        let recomputed = native(|| recompute::disclosures(facts));
+        array(recomputed.iter(), |r| {
             let d = &facts.disclosures[r.disclosure];
             map([
                 ("seq", int(d.at.0)),
@@ -365,8 +426,8 @@ fn register_stats_api(engine: &mut Engine) {
         })
     });
     engine.register_fn("components", |f: &mut FactsHandle| {
-        let c = Comparisons::from_facts(&f.0, PeriodFilter::ALL);
-        Dynamic::from_array(recompute::components_among(&f.0, &c.models).iter().map(|m| strings(m.iter())).collect())
+        let c = native(|| recompute::components_among(&f.0, &Comparisons::from_facts(&f.0, PeriodFilter::ALL).models));
+        Dynamic::from_array(c.iter().map(|m| strings(m.iter())).collect())
     });
     engine.register_fn("components", |f: &mut FactsHandle, models: Array| -> Result<Dynamic, Box<EvalAltResult>> {
         let models = models
@@ -374,7 +435,8 @@ fn register_stats_api(engine: &mut Engine) {
             .map(|m| m.into_immutable_string().map(|s| s.to_string()))
             .collect::<Result<Vec<String>, _>>()
             .map_err(|t| format!("components(): expected an array of model id strings, found {t}"))?;
-        Ok(Dynamic::from_array(recompute::components_among(&f.0, &models).iter().map(|m| strings(m.iter())).collect()))
+        let c = native(|| recompute::components_among(&f.0, &models));
+        Ok(Dynamic::from_array(c.iter().map(|m| strings(m.iter())).collect()))
     });
     let battle_seqs = |facts: &Facts, model: &str, before: u64| {
         let Some(i) = facts.model_names.iter().position(|m| m == model) else {
@@ -395,7 +457,8 @@ fn register_stats_api(engine: &mut Engine) {
         battle_seqs(&f.0, model, u64::try_from(before).unwrap_or(0))
     });
     engine.register_fn("active_sampling", |f: &mut FactsHandle| -> Result<Dynamic, Box<EvalAltResult>> {
-        let r = sampling::report(&f.0, sampling::DEFAULT_FLOOR).map_err(|e| format!("active_sampling(): {e}"))?;
+        let r = native(|| sampling::report(&f.0, sampling::DEFAULT_FLOOR))
+            .map_err(|e| format!("active_sampling(): {e}"))?;
         let shares = |rows: &[sampling::Share]| {
             Dynamic::from_map(
                 rows.iter()
@@ -422,18 +485,21 @@ fn register_stats_api(engine: &mut Engine) {
     });
     engine.register_fn("best_of_n", |f: &mut FactsHandle, window_days: i64| {
         let facts = &f.0;
-        let all = Comparisons::from_facts(facts, PeriodFilter::ALL);
-        let scores = crate::stats::scores::scoreboard(
-            &all,
-            &crate::stats::AnchorSpec::Default,
-            crate::stats::CiMethod::Sandwich,
-        )
-        .ok();
-        let score = |m: &str| {
-            let row = scores.as_ref()?.row(m)?;
-            Some((row.rating?, row.standard_error()?))
-        };
-        array(selection::selections(facts, window_days, score).iter(), |s| {
+        let selections = native(|| {
+            let all = Comparisons::from_facts(facts, PeriodFilter::ALL);
+            let scores = crate::stats::scores::scoreboard(
+                &all,
+                &crate::stats::AnchorSpec::Default,
+                crate::stats::CiMethod::Sandwich,
+            )
+            .ok();
+            let score = |m: &str| {
+                let row = scores.as_ref()?.row(m)?;
+                Some((row.rating?, row.standard_error()?))
+            };
+            selection::selections(facts, window_days, score)
+        });
+        array(selections.iter(), |s| {
             map([
                 ("model", text(&s.model)),
                 ("provider", text(&s.provider)),

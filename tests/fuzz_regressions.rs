@@ -1,0 +1,71 @@
+//! Inputs the fuzz targets (`fuzz/`, docs/fuzzing.md) found to crash, hang or exhaust memory, fed
+//! through the same entry points. Each must now end in a clear error, in bounded time.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use fairboard::facts::FactsBuilder;
+use fairboard::policy::{evaluate, limits, pack};
+
+/// A one-rule pack around `body`, the body of `fn evaluate(facts, params)`.
+fn pack_with(body: &str) -> fairboard::policy::PolicyPack {
+    let yaml = format!(
+        "apiVersion: fairboard/v1\nkind: PolicyPack\nname: fuzz\nversion: \"1\"\nrules:\n  - id: r\n    severity: deny\n    \
+         rationale: regression\n    script: |\n      fn evaluate(facts, params) {{ {body} }}\n"
+    );
+    pack::load_bytes(Path::new("fuzz-regression.yaml"), yaml.as_bytes()).unwrap()
+}
+
+/// Evaluates `body` against empty facts; returns the rule error and how long it took.
+fn rule_error(body: &str) -> (String, Duration) {
+    let pack = pack_with(body);
+    let start = Instant::now();
+    let out = evaluate(&pack, Arc::new(FactsBuilder::new(None).finish()));
+    let took = start.elapsed();
+    assert!(out.findings.is_empty());
+    assert_eq!(out.errors.len(), 1, "{out:?}");
+    (out.errors[0].message.clone(), took)
+}
+
+/// Well under the fuzzer's 10 s timeout in release builds; generous for slow, loaded test machines.
+const BOUND: Duration = Duration::from_secs(limits::MAX_SCRIPT_SECONDS + 20);
+
+/// rhai_eval, `timeout-df2d7351…` (the seed `grow-forever.txt`): pushing short strings to an array
+/// until a size limit stops it took 53 s of CPU in a release build, because rhai re-measures the
+/// whole array after every push. The script-time backstop now stops it.
+#[test]
+fn rhai_eval_growing_array_is_stopped_by_the_time_limit() {
+    let (message, took) = rule_error(r#"let x = []; loop { x.push("abcdefgh" + x.len()); }"#);
+    assert!(message.contains("Script terminated: script time limit"), "{message}");
+    assert!(took < BOUND, "took {took:?}");
+}
+
+/// The same cost without growth: each change to a large array re-measures all of it, so a loop over
+/// a 90,000-element array would run for hours inside the operation limit.
+#[test]
+fn rhai_eval_churning_a_large_array_is_stopped_by_the_time_limit() {
+    let (message, took) = rule_error("let x = []; x.pad(90000, 0); loop { x.push(1); x.pop(); }");
+    assert!(message.contains("Script terminated: script time limit"), "{message}");
+    assert!(took < BOUND, "took {took:?}");
+}
+
+/// A script under its limits is unaffected by the clock.
+#[test]
+fn rhai_eval_ordinary_script_runs() {
+    let pack = pack_with("let x = []; for i in 0..1000 { x.push(i); } []");
+    let out = evaluate(&pack, Arc::new(FactsBuilder::new(None).finish()));
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+}
+
+/// The limit's reason survives a termination inside a function the rule calls.
+#[test]
+fn rhai_eval_time_limit_inside_a_called_function_names_its_reason() {
+    let yaml = "apiVersion: fairboard/v1\nkind: PolicyPack\nname: fuzz\nversion: \"1\"\nrules:\n  - id: r\n    severity: deny\n    rationale: regression\n    script: |\n      fn grow() { let x = []; x.pad(90000, 0); loop { x.push(1); x.pop(); } }\n      fn evaluate(facts, params) { grow() }\n";
+    let pack = pack::load_bytes(Path::new("fuzz-regression.yaml"), yaml.as_bytes()).unwrap();
+    let out = evaluate(&pack, Arc::new(FactsBuilder::new(None).finish()));
+    assert_eq!(out.errors.len(), 1, "{out:?}");
+    assert!(out.errors[0].message.contains("script time limit"), "{}", out.errors[0].message);
+}
