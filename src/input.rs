@@ -3,15 +3,22 @@
 //! Every event is validated against its schema here, before anything is signed. Errors name the
 //! file, the line where the offending event starts, and the JSON pointer inside it.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+pub mod strict;
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::schema::{SchemaError, Violation, schemas};
 
 /// The largest events input accepted, in bytes.
 pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The longest line of events input, in bytes (without its line end): the longest ledger line, since an
+/// event that does not fit in one can never be recorded. Reading stops at the first longer line.
+pub const MAX_LINE_BYTES: usize = crate::ledger::verify::MAX_RECORD_BYTES;
 
 /// An event read from input, with the line it starts on.
 #[derive(Debug, Clone)]
@@ -39,6 +46,17 @@ pub enum InputError {
         /// The input's name.
         file: String,
     },
+    /// A line is longer than [`MAX_LINE_BYTES`].
+    #[error(
+        "{file}:{line}: line longer than {MAX_LINE_BYTES} bytes; expected one event per line, each small enough \
+         for a ledger record"
+    )]
+    LineTooLong {
+        /// The input's name.
+        file: String,
+        /// The line.
+        line: u64,
+    },
     /// The input is not UTF-8.
     #[error("{file}:{line}: not valid UTF-8")]
     NotUtf8 {
@@ -65,6 +83,21 @@ pub enum InputError {
         /// The parser's message.
         message: String,
     },
+    /// The JSON parses, but is ambiguous or would change when signed: a member named twice, a number
+    /// that is not finite or not exactly representable (see [`strict`]).
+    #[error("{file}:{line}:{column}: event at {}: {message}", if pointer.is_empty() { "(root)" } else { pointer.as_str() })]
+    Refused {
+        /// The input's name.
+        file: String,
+        /// 1-based line of the offending member or value.
+        line: u64,
+        /// 1-based column.
+        column: u64,
+        /// JSON pointer inside the event.
+        pointer: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
     /// An event breaks its schema.
     #[error("{file}:{line}: event at {violation}")]
     Invalid {
@@ -86,19 +119,38 @@ pub fn read_events(path: &Path) -> Result<Vec<InputEvent>, InputError> {
     parse_events(&file, &bytes)
 }
 
-/// Reads a whole input (a file, or stdin for `-`) up to [`MAX_INPUT_BYTES`].
+/// Reads a whole input (a file, or stdin for `-`) up to [`MAX_INPUT_BYTES`], stopping at the first line
+/// longer than [`MAX_LINE_BYTES`] (so a huge line costs at most that much memory).
 pub fn read_source(path: &Path) -> Result<(String, Vec<u8>), InputError> {
     let file = if path == Path::new("-") { "<stdin>".to_owned() } else { path.display().to_string() };
     let io = |source| InputError::Io { file: file.clone(), source };
-    let mut bytes = Vec::new();
-    if path == Path::new("-") {
-        std::io::stdin().lock().take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    let source: Box<dyn Read> = if path == Path::new("-") {
+        Box::new(std::io::stdin().lock())
     } else {
-        std::fs::File::open(PathBuf::from(path))
-            .map_err(io)?
-            .take(MAX_INPUT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
+        Box::new(std::fs::File::open(path).map_err(io)?)
+    };
+    let mut reader = BufReader::with_capacity(1 << 16, source.take(MAX_INPUT_BYTES + 1));
+    let mut bytes = Vec::new();
+    let (mut line, mut line_len) = (1u64, 0usize);
+    loop {
+        let chunk = reader.fill_buf().map_err(io)?;
+        if chunk.is_empty() {
+            break;
+        }
+        let mut rest = chunk;
+        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+            if line_len + nl > MAX_LINE_BYTES {
+                return Err(InputError::LineTooLong { file, line });
+            }
+            (line, line_len, rest) = (line + 1, 0, &rest[nl + 1..]);
+        }
+        line_len += rest.len();
+        if line_len > MAX_LINE_BYTES {
+            return Err(InputError::LineTooLong { file, line });
+        }
+        bytes.extend_from_slice(chunk);
+        let n = chunk.len();
+        reader.consume(n);
     }
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(InputError::TooLarge { file });
@@ -111,23 +163,45 @@ pub fn line_of(text: &[u8], offset: usize) -> u64 {
     text[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() as u64 + 1
 }
 
-/// Parses and validates events from an in-memory input named `file`.
+/// Parses and validates events from an in-memory input named `file`. A leading byte-order mark is
+/// skipped; `\r\n` line ends are accepted. Each event is read strictly ([`strict`]): a member named
+/// twice, or a number the ledger's canonical form would change, is refused with its JSON pointer.
 pub fn parse_events(file: &str, bytes: &[u8]) -> Result<Vec<InputEvent>, InputError> {
     let text = std::str::from_utf8(bytes)
         .map_err(|e| InputError::NotUtf8 { file: file.to_owned(), line: line_of(bytes, e.valid_up_to()) })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let schemas = schemas()?;
     let mut events = Vec::new();
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
     loop {
         let start = stream.byte_offset();
         let start = start + text[start..].len() - text[start..].trim_start().len();
         let Some(next) = stream.next() else { break };
-        let event = next.map_err(|e| InputError::Syntax {
-            file: file.to_owned(),
-            line: e.line() as u64,
-            column: e.column() as u64,
-            message: e.to_string(),
+        let at = |offset: usize| {
+            let (line, column) = position(text, offset);
+            (file.to_owned(), line, column)
+        };
+        let raw = next.map_err(|e| {
+            let offset = offset_of(text, e.line(), e.column());
+            match refuse_bad_number(&text[start..], offset.saturating_sub(start)) {
+                Some(JsonProblem { offset, pointer, message }) => {
+                    let (file, line, column) = at(start + offset);
+                    InputError::Refused { file, line, column, pointer, message }
+                }
+                None => InputError::Syntax {
+                    file: file.to_owned(),
+                    line: e.line() as u64,
+                    column: e.column() as u64,
+                    message: e.to_string(),
+                },
+            }
+        })?;
+        let event = parse_strict(raw.get()).map_err(|p| {
+            let (file, line, column) = at(start + p.offset);
+            match p.pointer {
+                Some(pointer) => InputError::Refused { file, line, column, pointer, message: p.message },
+                None => InputError::Syntax { file, line, column, message: p.message },
+            }
         })?;
         let line = line_of(text.as_bytes(), start);
         schemas.validate_event(&event).map_err(|violation| InputError::Invalid {
@@ -141,6 +215,119 @@ pub fn parse_events(file: &str, bytes: &[u8]) -> Result<Vec<InputEvent>, InputEr
         return Err(InputError::Empty { file: file.to_owned() });
     }
     Ok(events)
+}
+
+/// Why one JSON document was not read: where (a byte offset into it), the JSON pointer when the JSON
+/// parsed but was refused ([`strict`]), and the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonError {
+    /// Byte offset of the problem in the document.
+    pub offset: usize,
+    /// JSON pointer of the refused member or value; `None` for a syntax error.
+    pub pointer: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+struct JsonProblem {
+    offset: usize,
+    pointer: String,
+    message: String,
+}
+
+/// Parses one JSON document strictly: syntax (serde_json, with its recursion limit), then no member
+/// named twice, every number finite and kept exactly by the canonical form ([`strict::number_survives`]).
+pub fn parse_strict(json: &str) -> Result<Value, JsonError> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let read = strict::read(&mut de)
+        .and_then(|v| de.end().map(|()| v).map_err(|error| strict::ReadError { error, refusal: None }));
+    let value = match read {
+        Ok(v) => v,
+        Err(strict::ReadError { error, refusal }) => {
+            let offset = offset_of(json, error.line(), error.column());
+            if let Some(r) = refusal {
+                return Err(JsonError { offset, pointer: Some(r.pointer), message: r.message });
+            }
+            if let Some(p) = refuse_bad_number(json, offset) {
+                return Err(JsonError { offset: p.offset, pointer: Some(p.pointer), message: p.message });
+            }
+            let message = error.to_string();
+            let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+            return Err(JsonError { offset, pointer: None, message });
+        }
+    };
+    let numbers = strict::bare_words(json).filter(|(_, w)| strict::is_number_literal(w));
+    for (ordinal, (offset, literal)) in numbers.enumerate() {
+        if let Err(spelled) = strict::number_survives(literal) {
+            let pointer =
+                strict::pointer_of_number(&mut serde_json::Deserializer::from_str(json), ordinal).unwrap_or_default();
+            return Err(JsonError { offset, pointer: Some(pointer), message: changed_number(literal, &spelled) });
+        }
+    }
+    Ok(value)
+}
+
+fn changed_number(literal: &str, spelled: &str) -> String {
+    let literal = if literal.len() > 64 { format!("{}…", &literal[..64]) } else { literal.to_owned() };
+    if spelled == "inf" || spelled == "-inf" {
+        format!("number {literal} is not finite as an IEEE 754 double; expected a finite number (|x| < 1.8e308)")
+    } else {
+        format!(
+            "number {literal} would be signed as {spelled}; expected a number an IEEE 754 double holds exactly \
+             (integers within ±(2^53 − 1), at most 17 significant digits)"
+        )
+    }
+}
+
+/// If parsing `json` failed at `offset` because of a number JSON cannot hold (`NaN`, `Infinity`, `1e400`),
+/// the problem with the JSON pointer of that number.
+fn refuse_bad_number(json: &str, offset: usize) -> Option<JsonProblem> {
+    let mut ordinal = 0;
+    for (at, word) in strict::bare_words(json) {
+        if at > offset {
+            return None;
+        }
+        if matches!(word, "true" | "false" | "null") {
+            continue;
+        }
+        let finite = word.parse::<f64>().is_ok_and(f64::is_finite);
+        if strict::is_number_literal(word) && finite {
+            ordinal += 1;
+            continue;
+        }
+        let not_finite = word.parse::<f64>().is_ok_and(|x| !x.is_finite());
+        if !not_finite {
+            return None;
+        }
+        // The number's own pointer: the same document up to it, with a plain 0 in its place.
+        let patched = format!("{}0", &json[..at]);
+        let pointer = strict::pointer_of_number(&mut serde_json::Deserializer::from_str(&patched), ordinal)?;
+        let message = if strict::is_number_literal(word) {
+            changed_number(word, "inf")
+        } else {
+            let word = if word.len() > 64 { &word[..64] } else { word };
+            format!("`{word}` is not a JSON number; expected a finite number (JSON has no NaN or Infinity)")
+        };
+        return Some(JsonProblem { offset: at, pointer, message });
+    }
+    None
+}
+
+/// Byte offset of serde_json's 1-based `line` and `column` in `text` (column 0 means the line end before).
+fn offset_of(text: &str, line: usize, column: usize) -> usize {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.bytes().enumerate().filter(|&(_, b)| b == b'\n').nth(line - 2).map_or(text.len(), |(i, _)| i + 1)
+    };
+    (line_start + column.saturating_sub(1)).min(text.len())
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+fn position(text: &str, offset: usize) -> (u64, u64) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    (line_of(before, before.len()), (before.len() - line_start) as u64 + 1)
 }
 
 #[cfg(test)]
@@ -165,6 +352,51 @@ mod tests {
         assert!(syntax.starts_with("e.json:"), "{syntax}");
         assert!(matches!(parse_events("e", b"  \n"), Err(InputError::Empty { .. })));
         assert!(matches!(parse_events("e", b"{\"type\":\"x\"}\xff"), Err(InputError::NotUtf8 { .. })));
+    }
+
+    fn refused(input: &str) -> (u64, u64, String, String) {
+        match parse_events("e", input.as_bytes()) {
+            Err(InputError::Refused { line, column, pointer, message, .. }) => (line, column, pointer, message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn duplicate_members_are_refused_with_line_and_pointer() {
+        let (line, _, pointer, message) = refused("{\"type\":\"x\",\"type\":\"y\"}");
+        assert_eq!((line, pointer.as_str()), (1, "/type"));
+        assert!(message.starts_with("duplicate member `type`"), "{message}");
+        let nested = "{\"type\":\"provider_registered\",\"provider\":\"a\"}\n{\"type\":\"battles_recorded\",\n\"pairs\":[{\"ties\":0,\"ties\":1}]}";
+        let (line, column, pointer, _) = refused(nested);
+        assert_eq!((line, column, pointer.as_str()), (3, 25, "/pairs/0/ties"));
+    }
+
+    #[test]
+    fn numbers_that_would_change_are_refused_with_their_pointer() {
+        let event = |w: &str| {
+            format!(
+                "{{\"type\":\"sampling_set\",\"effective_from\":\"2025-03-05T00:00:00Z\",\"weights\":{{\"a\":1,\"b\":{w}}}}}"
+            )
+        };
+        for (w, expect) in [
+            ("NaN", "`NaN` is not a JSON number"),
+            ("Infinity", "`Infinity` is not a JSON number"),
+            ("-Infinity", "`-Infinity` is not a JSON number"),
+            ("1e400", "number 1e400 is not finite"),
+            ("123456789012345678901234567890", "would be signed as 1.2345678901234568e29"),
+        ] {
+            let (line, column, pointer, message) = refused(&event(w));
+            assert_eq!((line, column, pointer.as_str()), (1, 85, "/weights/b"), "{w}");
+            assert!(message.contains(expect), "{w}: {message}");
+        }
+        assert_eq!(parse_events("e", event("0.25").as_bytes()).unwrap()[0].event["weights"]["b"], 0.25);
+    }
+
+    #[test]
+    fn a_bom_is_skipped_and_crlf_line_ends_are_accepted() {
+        let input = "\u{feff}{\"type\":\"provider_registered\",\"provider\":\"a\"}\r\n\r\n{\"type\":\"provider_registered\",\"provider\":\"b\"}\r\n";
+        let events = parse_events("f", input.as_bytes()).unwrap();
+        assert_eq!(events.iter().map(|e| e.line).collect::<Vec<_>>(), vec![1, 3]);
     }
 
     #[test]

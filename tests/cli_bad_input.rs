@@ -204,8 +204,11 @@ fn deeply_nested_json() {
         "]".repeat(10_000)
     );
     rejects(deep.as_bytes(), Some(2), &["malformed JSON", "recursion limit"]);
-    let objects = format!("{}{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
+    let objects = format!("{}1{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
     rejects(objects.as_bytes(), Some(1), &["malformed JSON", "recursion limit"]);
+    // Without the innermost value the input is malformed where the value is missing, past the depth limit.
+    let objects = format!("{}{}", "{\"a\":".repeat(10_000), "}".repeat(10_000));
+    rejects(objects.as_bytes(), Some(1), &[":1:50001: malformed JSON: expected value"]);
 }
 
 #[test]
