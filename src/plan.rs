@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::facts::FactsBuilder;
 use crate::ledger::{Record, RecordBody};
 use crate::policy::admission::introduced;
-use crate::policy::pack::{Location, PackError, locate, yaml_to_json};
+use crate::policy::pack::{Location, PackError, locate, read_bounded, yaml_to_json};
 use crate::policy::{Finding, PolicyPack, RuleError, evaluate};
 use crate::schema::{self, SchemaError, Violation};
 
@@ -72,25 +72,45 @@ pub struct Plan {
 static PLAN_SCHEMA: LazyLock<Result<jsonschema::Validator, SchemaError>> =
     LazyLock::new(|| schema::compile("plan.json", include_str!("../schemas/plan.json")));
 
-/// Loads and validates a plan file (JSON Lines for `.jsonl`/`.ndjson`, YAML otherwise).
+/// The largest plan file read, in bytes.
+pub const MAX_PLAN_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Loads and validates a plan file (JSON Lines for `.jsonl`/`.ndjson`, YAML otherwise), of at most
+/// [`MAX_PLAN_BYTES`].
 pub fn load(path: &Path) -> Result<Plan, PlanError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| PlanError::Io { file: file.clone(), source })?;
+    let whole = |line: usize, message: String| PlanError::Invalid {
+        at: Location { file: file.clone(), line, column: 0, pointer: String::new() },
+        message,
+    };
+    let bytes = read_bounded(path, MAX_PLAN_BYTES).map_err(|source| PlanError::Io { file: file.clone(), source })?;
+    let bytes = bytes.ok_or_else(|| whole(0, format!("larger than {MAX_PLAN_BYTES} bytes; expected a plan")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = crate::input::line_of(e.as_bytes(), e.utf8_error().valid_up_to()) as usize;
+        whole(line, "not valid UTF-8".into())
+    })?;
     let jsonl = path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson");
     parse(&file, &text, jsonl)
 }
 
 /// Parses and validates plan `text` (JSON Lines of steps when `jsonl`, YAML otherwise); `file` names
 /// the plan in errors. [`load`] reads a file and calls this; the fuzz targets call it directly.
+/// A leading byte-order mark is skipped and `\r\n` line ends are accepted; JSON Lines steps are read
+/// strictly, as events input is ([`crate::input::parse_strict`]), and YAML as packs are ([`yaml_to_json`]).
 pub fn parse(file: &str, text: &str, jsonl: bool) -> Result<Plan, PlanError> {
     let file = file.to_owned();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let (value, lines): (Value, Vec<usize>) = if jsonl {
         let mut steps = Vec::new();
         let mut lines = Vec::new();
         for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            let step: Value = serde_json::from_str(line).map_err(|e| PlanError::Invalid {
-                at: Location { file: file.clone(), line: i + 1, column: e.column(), pointer: String::new() },
-                message: format!("malformed JSON: {e}"),
+            let step = crate::input::parse_strict(line).map_err(|e| {
+                let column = line[..e.offset.min(line.len())].chars().count() + 1;
+                let (pointer, message) = match e.pointer {
+                    Some(p) => (format!("/steps/{}{p}", steps.len()), e.message),
+                    None => (String::new(), format!("malformed JSON: {}", e.message)),
+                };
+                PlanError::Invalid { at: Location { file: file.clone(), line: i + 1, column, pointer }, message }
             })?;
             steps.push(step);
             lines.push(i + 1);

@@ -150,15 +150,85 @@ struct RawRule {
 static PACK_SCHEMA: LazyLock<Result<jsonschema::Validator, SchemaError>> =
     LazyLock::new(|| schema::compile("policy-pack.json", include_str!("../../schemas/policy-pack.json")));
 
-/// Parses YAML text into JSON, with the location of a syntax error.
+/// The largest YAML document parsed (a pack, a rule script, a YAML plan), in bytes. Packs are a few
+/// kilobytes; YAML costs a few hundred bytes of memory per token, so the cap bounds memory at a few
+/// hundred megabytes. Large plans belong in JSON Lines.
+pub const MAX_YAML_BYTES: usize = 1024 * 1024;
+
+/// The deepest flow nesting (`[`, `{`) let through to the YAML parser. The parser's work per token
+/// grows with the flow depth, so 100,000 `[` would take minutes; serde_yaml refuses more than 128
+/// levels of any nesting anyway. The count ignores quoting and comments, so it can only over-count.
+pub const MAX_YAML_FLOW_DEPTH: usize = 256;
+
+/// Parses YAML text into JSON, with the location of a syntax error. The read is strict
+/// ([`crate::input::strict`]): a mapping that names a key twice, a `.nan` or `.inf`, or an integer beyond
+/// 64 bits is an error at its JSON pointer. serde_yaml bounds nesting depth and alias expansion; size
+/// and flow depth are bounded here first ([`MAX_YAML_BYTES`], [`MAX_YAML_FLOW_DEPTH`]).
 pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, PackError> {
-    serde_yaml::from_str::<Value>(text).map_err(|e| {
-        let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-        PackError::Yaml {
-            at: Location { file: file.to_owned(), line, column, pointer: String::new() },
-            message: e.to_string(),
-        }
+    let at = |offset: Option<usize>| {
+        let line = offset.map_or(0, |o| crate::input::line_of(text.as_bytes(), o) as usize);
+        Location { file: file.to_owned(), line, column: 0, pointer: String::new() }
+    };
+    if text.len() > MAX_YAML_BYTES {
+        let message = format!("larger than {MAX_YAML_BYTES} bytes; expected a small YAML document");
+        return Err(PackError::Yaml { at: at(None), message });
+    }
+    if let Some(offset) = too_deep(text) {
+        let message = format!("nested deeper than {MAX_YAML_FLOW_DEPTH} levels of `[` and `{{`");
+        return Err(PackError::Yaml { at: at(Some(offset)), message });
+    }
+    crate::input::strict::read(serde_yaml::Deserializer::from_str(text)).map_err(|e| {
+        let (mut line, mut column) = e.error.location().map_or((0, 0), |l| (l.line(), l.column()));
+        let (pointer, message) = match e.refusal {
+            Some(r) => {
+                // serde_yaml places the error at the enclosing mapping; the member itself is better.
+                let (l, c) = locate(text, &r.pointer);
+                if l > 0 {
+                    (line, column) = (l, c);
+                }
+                (r.pointer, r.message)
+            }
+            None => {
+                let m = e.error.to_string();
+                let hint = if m.starts_with("repetition limit exceeded") {
+                    " (aliases expand to too much data; expected a document without alias bombs)"
+                } else {
+                    ""
+                };
+                (String::new(), format!("{m}{hint}"))
+            }
+        };
+        PackError::Yaml { at: Location { file: file.to_owned(), line, column, pointer }, message }
     })
+}
+
+/// The byte offset where `[`/`{` nesting first exceeds [`MAX_YAML_FLOW_DEPTH`], if it does.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_YAML_FLOW_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The largest pack file or rule script read, in bytes (see [`MAX_YAML_BYTES`]).
+pub const MAX_PACK_BYTES: u64 = MAX_YAML_BYTES as u64;
+
+/// Reads at most `limit` bytes of `path`; `Ok(None)` if the file is longer.
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 /// Finds the line and column of the node at `pointer` in YAML `text` (best effort: `(0, 0)` if unknown).
@@ -185,7 +255,14 @@ pub fn locate(text: &str, pointer: &str) -> (usize, usize) {
 /// Loads and checks the pack at `path`.
 pub fn load(path: &Path) -> Result<PolicyPack, PackError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| PackError::Io { file: file.clone(), source })?;
+    let bytes = read_bounded(path, MAX_PACK_BYTES).map_err(|source| PackError::Io { file: file.clone(), source })?;
+    let Some(bytes) = bytes else {
+        let at = Location { file, line: 0, column: 0, pointer: String::new() };
+        return Err(PackError::Invalid {
+            at,
+            message: format!("larger than {MAX_PACK_BYTES} bytes; expected a policy pack"),
+        });
+    };
     load_bytes(path, &bytes)
 }
 
@@ -232,8 +309,12 @@ pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<PolicyPack, PackError> {
                 }
                 let script_path = dir.join(rel);
                 let source = script_path.display().to_string();
-                let script = std::fs::read_to_string(&script_path)
-                    .map_err(|e| invalid(&format!("/rules/{i}/uses"), format!("cannot read script `{source}`: {e}")))?;
+                let cannot =
+                    |e: String| invalid(&format!("/rules/{i}/uses"), format!("cannot read script `{source}`: {e}"));
+                let script = read_bounded(&script_path, MAX_PACK_BYTES)
+                    .map_err(|e| cannot(e.to_string()))?
+                    .ok_or_else(|| cannot(format!("larger than {MAX_PACK_BYTES} bytes")))?;
+                let script = String::from_utf8(script).map_err(|_| cannot("not valid UTF-8".into()))?;
                 (source, script)
             }
             (None, Some(script)) => (format!("{file}#/rules/{i}/script"), script),
@@ -331,4 +412,49 @@ fn check_params(engine: &Engine, ast: &AST, params: &Value) -> Result<(), (Optio
 /// Converts pack params to the rhai map a script receives.
 pub fn params_to_dynamic(params: &Value) -> Dynamic {
     rhai::serde::to_dynamic(params).unwrap_or(Dynamic::UNIT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yaml_err(text: &str) -> (Location, String) {
+        match yaml_to_json("p.yaml", text) {
+            Err(PackError::Yaml { at, message }) => (at, message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_at_their_pointer() {
+        let (at, message) = yaml_err("name: a\nrules:\n  - id: x\n    id: y\n");
+        assert_eq!((at.line, at.pointer.as_str()), (4, "/rules/0/id"));
+        assert!(message.starts_with("duplicate member `id`"), "{message}");
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_before_parsing() {
+        let deep = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let (at, message) = yaml_err(&deep);
+        assert_eq!(at.line, 1);
+        assert!(message.contains("nested deeper than 256"), "{message}");
+        let (_, message) = yaml_err(&format!("a: {}{}\n", "[".repeat(200), "]".repeat(200)));
+        assert!(message.contains("recursion limit exceeded"), "{message}");
+    }
+
+    #[test]
+    fn alias_bombs_hit_the_repetition_limit() {
+        let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for i in 1..10 {
+            text += &format!("a{i}: &a{i} [{}]\n", vec![format!("*a{}", i - 1); 9].join(", "));
+        }
+        let (_, message) = yaml_err(&text);
+        assert!(message.contains("repetition limit exceeded") && message.contains("alias"), "{message}");
+    }
+
+    #[test]
+    fn locating_in_a_multi_document_text_does_not_panic() {
+        assert!(locate("a: 1\na: 2\n---\nb: 1\n", "/a").0 <= 2);
+        let _ = locate("a: &x 1\nb: *x\n", "/b");
+    }
 }
