@@ -88,6 +88,35 @@ pub fn append(
     Ok(())
 }
 
+/// `fairboard recover --ledger FILE`: cuts a torn tail, keeping a backup; exit 1 if a complete
+/// record is defective (nothing changed) or no record is left.
+pub fn recover(path: &Path) -> Result<(), CliError> {
+    match ledger::recover(path) {
+        Ok(ledger::Recovery::Intact(head)) => {
+            outln!("nothing to recover: {} records, head {}", head.records, head.hash);
+            Ok(())
+        }
+        Ok(ledger::Recovery::Truncated { removed_bytes, line, backup, head }) => {
+            outln!(
+                "removed the incomplete final record at line {line} ({removed_bytes} bytes); backup of the original: {}",
+                backup.display()
+            );
+            match head {
+                Some(head) => {
+                    outln!("ok: {} records, head {}", head.records, head.hash);
+                    Ok(())
+                }
+                None => Err(CliError::fail(format!(
+                    "{}: no complete record is left (the ledger was torn during init); remove it and run `fairboard init` again",
+                    path.display()
+                ))),
+            }
+        }
+        Err(e) if e.is_defect() => Err(CliError::fail(e)),
+        Err(e) => Err(CliError::usage(e)),
+    }
+}
+
 /// `fairboard verify --ledger FILE --trust OP.pub [--format text|json] [--checkpoint CP]`.
 pub fn verify(path: &Path, trust: &Path, format: VerifyFormat, checkpoint: Option<&Path>) -> Result<(), CliError> {
     let trust = crypto::read_verifying_key(trust).map_err(CliError::usage)?;

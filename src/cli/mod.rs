@@ -208,6 +208,13 @@ enum Command {
         /// A file with one JSON event object or JSON Lines of events; `-` reads stdin.
         events: PathBuf,
     },
+    /// Remove an incomplete final record left by a killed append (after keeping a backup copy of
+    /// the whole file beside it). Never touches a complete record: any other defect is reported.
+    Recover {
+        /// The ledger file.
+        #[arg(long)]
+        ledger: PathBuf,
+    },
     /// Verify a ledger against the operator's public key.
     Verify {
         /// The ledger file.
@@ -373,6 +380,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Append { ledger, key, time, policy, policy_override, events } => {
             ledger_cmds::append(&ledger, &key, time.as_deref(), &events, policy.as_deref(), policy_override)
         }
+        Command::Recover { ledger } => ledger_cmds::recover(&ledger),
         Command::Verify { ledger, trust, format, checkpoint } => {
             ledger_cmds::verify(&ledger, &trust, format, checkpoint.as_deref())
         }

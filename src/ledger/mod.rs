@@ -3,10 +3,12 @@
 //! - [`record`]: one record, its hash input and signature;
 //! - [`authority`]: which keys may sign which events at each point;
 //! - [`verify`]: the streaming verifier;
+//! - [`recover`]: removing the torn tail a killed append can leave;
 //! - this module: creating a ledger and appending to it under an exclusive lock, all or nothing.
 
 pub mod authority;
 pub mod record;
+pub mod recover;
 pub mod verify;
 
 use std::fs::{File, OpenOptions};
@@ -23,6 +25,7 @@ use crate::input::InputEvent;
 use crate::schema::{SchemaError, Violation};
 pub use authority::{AuthError, Authority, Role};
 pub use record::{Record, RecordBody};
+pub use recover::{RecoverError, Recovery, recover};
 pub use verify::{Defect, DefectKind, Head, VerifyError, verify_stream};
 
 /// Failures of ledger operations.
@@ -74,6 +77,18 @@ pub enum LedgerError {
         file: String,
         /// Line of the refused event.
         line: u64,
+    },
+    /// A candidate event would make a record line longer than verification accepts.
+    #[error("{file}:{line}: event makes a record of {bytes} bytes; a ledger line may hold at most {max} bytes")]
+    RecordTooLong {
+        /// The events input.
+        file: String,
+        /// Line of the event.
+        line: u64,
+        /// Length of the signed record line.
+        bytes: usize,
+        /// [`verify::MAX_RECORD_BYTES`].
+        max: usize,
     },
     /// `--time` is earlier than the last record's time.
     #[error("{path}: --time {given} is earlier than the last record's time {head}")]
@@ -159,7 +174,7 @@ pub fn init(
 }
 
 /// Best effort: makes a newly created file's directory entry durable.
-fn sync_parent_dir(path: &Path) {
+pub(crate) fn sync_parent_dir(path: &Path) {
     #[cfg(unix)]
     if let Some(dir) = path.parent() {
         let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
@@ -236,6 +251,14 @@ impl LockedLedger {
             authority.apply(seq, &input.event).map_err(refuse)?;
             let body = RecordBody { seq, time: time.clone(), prev, signer: signer.clone(), event: input.event.clone() };
             let (record, line) = body.sign(key)?;
+            if line.len() > verify::MAX_RECORD_BYTES {
+                return Err(LedgerError::RecordTooLong {
+                    file: file.to_owned(),
+                    line: input.line,
+                    bytes: line.len(),
+                    max: verify::MAX_RECORD_BYTES,
+                });
+            }
             prev = record.hash.clone();
             out.push((record, line));
         }
@@ -271,4 +294,31 @@ pub fn append(
     let ledger = LockedLedger::open(path, |_| {})?;
     let prepared = ledger.prepare(key, file, events, time)?;
     ledger.commit(&prepared)
+}
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+    use serde_json::{Map, Value};
+
+    use super::*;
+
+    /// An event under the input limit whose signed line would exceed what verify accepts is refused
+    /// (exit 2), and the ledger is left as it was: appending it would make a ledger that never verifies.
+    #[test]
+    fn an_event_making_an_overlong_record_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.jsonl");
+        let op = SigningKey::from_bytes(&[1; 32]);
+        let t0 = crate::time::parse("2025-01-01T00:00:00Z").unwrap();
+        init(&path, &op, "t", t0).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let weights: Map<String, Value> =
+            (0..verify::MAX_RECORD_BYTES / 20).map(|i| (format!("model-{i:012}"), Value::from(1))).collect();
+        let event = json!({"type":"sampling_set","effective_from":"2025-01-01T00:00:00Z","weights":weights});
+        let err = append(&path, &op, "big.jsonl", &[InputEvent { line: 1, event }], None).unwrap_err();
+        assert!(matches!(err, LedgerError::RecordTooLong { line: 1, .. }), "{err}");
+        assert!(!err.is_refusal(), "bad input, exit 2");
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
 }
