@@ -177,7 +177,7 @@ fn write_stdout(bin: &str, args: &[&str], path: &str) -> String {
 fn raw_rates() -> (f64, f64) {
     let key = SigningKey::from_bytes(&[7; 32]);
     let vk = key.verifying_key();
-    let msgs: Vec<[u8; 32]> = (0..8192u32).map(|i| sha(i)).collect();
+    let msgs: Vec<[u8; 32]> = (0..8192u32).map(sha).collect();
     let sigs: Vec<_> = msgs.iter().map(|m| key.sign(m)).collect();
     let mut one = 0.0f64;
     let mut all = 0.0f64;
