@@ -314,13 +314,19 @@ fn refuse_bad_number(json: &str, offset: usize) -> Option<JsonProblem> {
 }
 
 /// Byte offset of serde_json's 1-based `line` and `column` in `text` (column 0 means the line end before).
+/// serde_json counts columns in bytes and may stop inside a multi-byte character; the offset is moved
+/// back to that character's start, so callers may slice `text` at it.
 fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let line_start = if line <= 1 {
         0
     } else {
         text.bytes().enumerate().filter(|&(_, b)| b == b'\n').nth(line - 2).map_or(text.len(), |(i, _)| i + 1)
     };
-    (line_start + column.saturating_sub(1)).min(text.len())
+    let mut offset = (line_start + column.saturating_sub(1)).min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
 }
 
 /// 1-based line and column of byte `offset` in `text`.
