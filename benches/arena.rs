@@ -22,10 +22,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ed25519_dalek::{Signer, SigningKey};
-use fairboard::crypto;
-use rayon::prelude::*;
 use serde_json::Value;
+
+#[path = "common/raw.rs"]
+mod raw;
 
 const ROUNDS: usize = 3;
 const MEASURE: &str = "--measure-child";
@@ -101,7 +101,9 @@ fn main() {
     ];
 
     let cores = std::thread::available_parallelism().map(|c| c.get()).unwrap_or(1);
-    let (raw1, raw_all) = raw_rates();
+    let raw_bench = raw::Raw::new();
+    let (raw1, raw_all) =
+        (0..5).fold((0.0f64, 0.0f64), |(one, all), _| (one.max(raw_bench.one_core()), all.max(raw_bench.all_cores())));
     println!();
     println!("| command | best s | median s | records/s | MB/s | peak RSS MB |");
     println!("|---|---:|---:|---:|---:|---:|");
@@ -171,30 +173,6 @@ fn write_stdout(bin: &str, args: &[&str], path: &str) -> String {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     std::fs::write(path, &out.stdout).unwrap();
     path.to_owned()
-}
-
-/// Raw `verify_strict` throughput: one core, then all cores at once (best of a few rounds each).
-fn raw_rates() -> (f64, f64) {
-    let key = SigningKey::from_bytes(&[7; 32]);
-    let vk = key.verifying_key();
-    let msgs: Vec<[u8; 32]> = (0..8192u32).map(sha).collect();
-    let sigs: Vec<_> = msgs.iter().map(|m| key.sign(m)).collect();
-    let mut one = 0.0f64;
-    let mut all = 0.0f64;
-    for _ in 0..5 {
-        let t = Instant::now();
-        assert!(msgs.iter().zip(&sigs).all(|(m, s)| crypto::verify_strict(&vk, m, s)));
-        one = one.max(msgs.len() as f64 / t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        assert!(msgs.par_iter().zip(&sigs).all(|(m, s)| crypto::verify_strict(&vk, m, s)));
-        all = all.max(msgs.len() as f64 / t.elapsed().as_secs_f64());
-    }
-    (one, all)
-}
-
-fn sha(i: u32) -> [u8; 32] {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(i.to_le_bytes()).into()
 }
 
 /// What the generated ledger holds.

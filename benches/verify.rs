@@ -10,20 +10,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::io::{BufReader, BufWriter, Write};
+
 use std::time::{Duration, Instant};
 
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::SigningKey;
 use fairboard::ledger::RecordBody;
 use fairboard::{crypto, ledger};
 use serde_json::json;
 
+#[path = "common/raw.rs"]
+mod raw;
+
 /// Rounds per figure; each figure is the best round. Other load only ever slows a round down, so
 /// the best round is the least disturbed one, for the baseline and the measured code alike.
 const ROUNDS: usize = 5;
-
-fn best(v: impl Iterator<Item = Duration>) -> Duration {
-    v.min().unwrap()
-}
 
 fn main() {
     let n: u64 = std::env::var("FAIRBOARD_BENCH_RECORDS").ok().and_then(|s| s.parse().ok()).unwrap_or(200_000);
@@ -36,8 +36,6 @@ fn main() {
     println!("generated {n} records ({:.1} MB) in {:.2?}", size as f64 / 1e6, t0.elapsed());
 
     let cores = std::thread::available_parallelism().map(|c| c.get()).unwrap_or(1);
-    let raw = raw_verify_rate(&op);
-    println!("raw verify_strict, 1 core: {raw:.0} sig/s; x {cores} cores = {:.0} sig/s", raw * cores as f64);
 
     let trust = op.verifying_key();
     let run = || {
@@ -47,54 +45,27 @@ fn main() {
         assert_eq!(head.records, n);
         t.elapsed()
     };
-    let all = best((0..ROUNDS).map(|_| run()));
+    // Rounds interleave the baseline and the measured code, so both see the same machine.
+    let raw_bench = raw::Raw::new();
     let one_pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-    let one = best((0..ROUNDS).map(|_| one_pool.install(run)));
-    let raw_all = raw_parallel_rate(&op);
+    let (mut raw, mut raw_all) = (0.0f64, 0.0f64);
+    let (mut all, mut one) = (Duration::MAX, Duration::MAX);
+    for _ in 0..ROUNDS {
+        raw = raw.max(raw_bench.one_core());
+        raw_all = raw_all.max(raw_bench.all_cores());
+        all = all.min(run());
+        one = one.min(one_pool.install(run));
+    }
+    println!("raw verify_strict, 1 core: {raw:.0} sig/s; x {cores} cores = {:.0} sig/s", raw * cores as f64);
     println!("raw verify_strict, all {cores} cores at once (context): {raw_all:.0} sig/s");
     let rate_all = n as f64 / all.as_secs_f64();
     let rate_one = n as f64 / one.as_secs_f64();
     println!("verify, {cores} threads: {all:.2?} = {rate_all:.0} records/s");
     println!("verify, 1 thread:  {one:.2?} = {rate_one:.0} records/s");
     println!("ratio verify(all cores) / (raw x cores) = {:.2} (target >= 0.80)", rate_all / (raw * cores as f64));
+    println!("ratio verify(all cores) / raw(all cores)  = {:.2}", rate_all / raw_all);
     println!("ratio verify(1 thread) / raw(1 core)     = {:.2}", rate_one / raw);
     println!("parallel speed-up                        = {:.2}x on {cores} cores", rate_all / rate_one);
-}
-
-fn raw_verify_rate(key: &SigningKey) -> f64 {
-    let msgs: Vec<[u8; 32]> = (0..4096u32).map(|i| *blake_like(i)).collect();
-    let sigs: Vec<_> = msgs.iter().map(|m| key.sign(m)).collect();
-    let vk = key.verifying_key();
-    let mut best = 0.0f64;
-    for _ in 0..ROUNDS {
-        let t = Instant::now();
-        for (m, s) in msgs.iter().zip(&sigs) {
-            assert!(crypto::verify_strict(&vk, m, s));
-        }
-        best = best.max(msgs.len() as f64 / t.elapsed().as_secs_f64());
-    }
-    best
-}
-
-/// Raw `verify_strict` on every core at once: what the hardware gives when all cores verify (turbo
-/// and shared caches make it less than single-core x cores on some machines).
-fn raw_parallel_rate(key: &SigningKey) -> f64 {
-    use rayon::prelude::*;
-    let msgs: Vec<[u8; 32]> = (0..16384u32).map(|i| *blake_like(i)).collect();
-    let sigs: Vec<_> = msgs.iter().map(|m| key.sign(m)).collect();
-    let vk = key.verifying_key();
-    let mut best = 0.0f64;
-    for _ in 0..ROUNDS {
-        let t = Instant::now();
-        assert!(msgs.par_iter().zip(&sigs).all(|(m, s)| crypto::verify_strict(&vk, m, s)));
-        best = best.max(msgs.len() as f64 / t.elapsed().as_secs_f64());
-    }
-    best
-}
-
-fn blake_like(i: u32) -> Box<[u8; 32]> {
-    use sha2::{Digest, Sha256};
-    Box::new(Sha256::digest(i.to_le_bytes()).into())
 }
 
 /// A ledger shaped like a busy board: per simulated day, one battles_recorded of 40 pairs, and a
