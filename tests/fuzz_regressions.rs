@@ -69,3 +69,21 @@ fn rhai_eval_time_limit_inside_a_called_function_names_its_reason() {
     assert_eq!(out.errors.len(), 1, "{out:?}");
     assert!(out.errors[0].message.contains("script time limit"), "{}", out.errors[0].message);
 }
+
+/// plan, `crash-294e0629…` (minimised to the 3 bytes `"\u{7bc}`): a JSON Lines step whose syntax
+/// error serde_json reports in the middle of a multi-byte character made the error's column
+/// computation slice the line inside that character, a panic. The offset now moves back to the
+/// character's start.
+#[test]
+fn plan_syntax_error_inside_a_multibyte_character_is_an_error() {
+    let original = std::fs::read("tests/fixtures/fuzz-regressions/plan-column-inside-char").unwrap();
+    let original = String::from_utf8(original).unwrap();
+    for text in ["\"\u{7bc}", "{\"at\":\"\u{7bc}\u{7bc}", original.as_str()] {
+        for jsonl in [true, false] {
+            let err = fairboard::plan::parse("plan.jsonl", text, jsonl).unwrap_err();
+            assert!(err.to_string().starts_with("plan.jsonl"), "{err}");
+        }
+        let err = fairboard::input::parse_events("events.jsonl", text.as_bytes()).unwrap_err();
+        assert!(err.to_string().starts_with("events.jsonl:1:"), "{err}");
+    }
+}
