@@ -39,10 +39,17 @@ struct Figures {
     peak_rss_mb: f64,
 }
 
+#[path = "common/mode.rs"]
+mod mode;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some(MEASURE) {
         measure_child(&args[2..]);
+        return;
+    }
+    if !mode::measuring() {
+        println!("arena-scale bench: runs under `cargo bench` only (minutes of release-build work)");
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

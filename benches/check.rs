@@ -24,7 +24,14 @@ const PROVIDERS: usize = 40;
 const DAYS: usize = 365;
 const PAIR_ROWS: usize = 1_000_000;
 
+#[path = "common/mode.rs"]
+mod mode;
+
 fn main() {
+    if !mode::measuring() {
+        println!("arena-scale bench: runs under `cargo bench` only (minutes of release-build work)");
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     // FAIRBOARD_BENCH_DIR keeps the generated ledger (and op.pub) there for profiling.
     let keep = std::env::var_os("FAIRBOARD_BENCH_DIR").map(std::path::PathBuf::from);

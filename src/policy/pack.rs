@@ -367,9 +367,9 @@ fn params_spec(engine: &Engine, ast: &AST) -> Result<Map, String> {
         return Ok(Map::new());
     }
     let options = rhai::CallFnOptions::new().eval_ast(false);
-    engine
-        .call_fn_with_options::<Map>(options, &mut Scope::new(), ast, "params_spec", ())
-        .map_err(|e| format!("params_spec() must return a map of parameter name to type name: {e}"))
+    engine.call_fn_with_options::<Map>(options, &mut Scope::new(), ast, "params_spec", ()).map_err(|e| {
+        format!("params_spec() must return a map of parameter name to type name: {}", host::describe_error(&e))
+    })
 }
 
 /// Checks the pack's params against the script's spec. Errors carry the offending parameter's name.
