@@ -126,12 +126,24 @@ fn native<T>(f: impl FnOnce() -> T) -> T {
     out
 }
 
-fn map<const N: usize>(entries: [(&str, Dynamic); N]) -> Dynamic {
+fn map<'k>(entries: impl IntoIterator<Item = (&'k str, Dynamic)>) -> Dynamic {
     let mut m = Map::new();
     for (k, v) in entries {
         m.insert(k.into(), v);
     }
     Dynamic::from_map(m)
+}
+
+/// What a `score_disclosed` record said, as both `disclosures()` and `recomputed_disclosures()` show it.
+fn disclosed_fields(d: &crate::facts::Disclosure) -> [(&'static str, Dynamic); 6] {
+    [
+        ("seq", int(d.at.0)),
+        ("at", Dynamic::from_int(d.at.1)),
+        ("model", text(&d.model)),
+        ("rating", Dynamic::from_float(d.rating)),
+        ("ci_low", Dynamic::from_float(d.ci_low)),
+        ("ci_high", Dynamic::from_float(d.ci_high)),
+    ]
 }
 
 fn int(v: u64) -> Dynamic {
@@ -226,17 +238,11 @@ fn register_api(engine: &mut Engine) {
         array(f.0.private_tests.iter().filter(|t| t.provider == provider), test_map)
     });
     let disclosure = |d: &crate::facts::Disclosure| {
-        map([
-            ("seq", int(d.at.0)),
-            ("at", Dynamic::from_int(d.at.1)),
-            ("model", text(&d.model)),
-            ("rating", Dynamic::from_float(d.rating)),
-            ("ci_low", Dynamic::from_float(d.ci_low)),
-            ("ci_high", Dynamic::from_float(d.ci_high)),
+        map(disclosed_fields(d).into_iter().chain([
             ("battles", int(d.battles)),
             ("recorded_battles", int(d.recorded_battles)),
             ("method", opt(d.method.as_deref(), text)),
-        ])
+        ]))
     };
     engine.register_fn("disclosures", move |f: &mut FactsHandle| array(f.0.disclosures.iter(), disclosure));
     engine.register_fn("disclosures", move |f: &mut FactsHandle, model: &str| {
@@ -409,20 +415,14 @@ fn register_stats_api(engine: &mut Engine) {
         let recomputed = native(|| recompute::disclosures(facts));
         array(recomputed.iter(), |r| {
             let d = &facts.disclosures[r.disclosure];
-            map([
-                ("seq", int(d.at.0)),
-                ("at", Dynamic::from_int(d.at.1)),
-                ("model", text(&d.model)),
-                ("rating", Dynamic::from_float(d.rating)),
-                ("ci_low", Dynamic::from_float(d.ci_low)),
-                ("ci_high", Dynamic::from_float(d.ci_high)),
+            map(disclosed_fields(d).into_iter().chain([
                 ("recomputed", opt(r.rating, Dynamic::from_float)),
                 ("half_width", opt(r.half_width, Dynamic::from_float)),
                 ("reason", opt(r.reason.as_deref(), text)),
                 ("anchor", text(&r.anchor)),
                 ("recorded_battles", int(r.battles)),
                 ("battle_records", int(r.evidence.len() as u64)),
-            ])
+            ]))
         })
     });
     engine.register_fn("components", |f: &mut FactsHandle| {
