@@ -192,11 +192,9 @@ fn parse_line(schemas: &Schemas, bytes: &[u8]) -> Result<Parsed, DefectKind> {
     Ok(Parsed { record, digest, sig, time })
 }
 
-/// The chain state carried from one record to the next.
+/// The chain state carried from one record to the next: the head so far (none before seq 0).
 struct Chain<'t> {
     trust: Option<&'t VerifyingKey>,
-    next_seq: u64,
-    prev: String,
     head: Option<Head>,
 }
 
@@ -204,11 +202,12 @@ impl Chain<'_> {
     /// Checks one record's links and authority, in order, and returns the key that must have signed it.
     fn link(&mut self, p: &Parsed) -> Result<VerifyingKey, DefectKind> {
         let r = &p.record;
-        if r.seq != self.next_seq {
-            return Err(DefectKind::Seq { expected: self.next_seq, found: r.seq });
+        let (next_seq, prev) = self.head.as_ref().map_or((0, GENESIS_PREV), |h| (h.records, h.hash.as_str()));
+        if r.seq != next_seq {
+            return Err(DefectKind::Seq { expected: next_seq, found: r.seq });
         }
-        if r.prev != self.prev {
-            return Err(DefectKind::Prev { expected: self.prev.clone(), found: r.prev.clone() });
+        if r.prev != prev {
+            return Err(DefectKind::Prev { expected: prev.to_owned(), found: r.prev.clone() });
         }
         let key = match &mut self.head {
             None => self.genesis(p)?,
@@ -230,8 +229,6 @@ impl Chain<'_> {
                 key
             }
         };
-        self.next_seq += 1;
-        self.prev = r.hash.clone();
         Ok(key)
     }
 
@@ -351,7 +348,7 @@ fn verify_in_chunks<R: BufRead + Send>(
     chunk_lines: usize,
 ) -> Result<Head, VerifyError> {
     let schemas = schemas()?;
-    let mut chain = Chain { trust, next_seq: 0, prev: GENESIS_PREV.to_owned(), head: None };
+    let mut chain = Chain { trust, head: None };
     let mut known: KnownKeys = trust.map(|k| (crypto::key_id(k), *k)).into_iter().collect();
     let mut line_no: u64 = 0;
     let mut pending: Option<(u64, Vec<Checked>)> = None;
