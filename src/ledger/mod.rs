@@ -2,11 +2,12 @@
 //!
 //! - [`record`]: one record, its hash input and signature;
 //! - [`authority`]: which keys may sign which events at each point;
-//! - [`verify`]: the streaming verifier;
+//! - [`verify`]: the streaming verifier (with `envelope`, its fast typed reading of well-formed lines);
 //! - [`recover`]: removing the torn tail a killed append can leave;
 //! - this module: creating a ledger and appending to it under an exclusive lock, all or nothing.
 
 pub mod authority;
+mod envelope;
 pub mod record;
 pub mod recover;
 pub mod verify;

@@ -60,50 +60,52 @@ pub struct RecordBody {
 }
 
 /// The canonical (RFC 8785) text of a record around its already-canonical event, with or without
-/// `hash` and `sig`.
+/// `hash` and `sig`, as consecutive pieces (some empty).
 ///
 /// The top-level members sort as `event, hash, prev, seq, sig, signer, time, v`, and every envelope
 /// string is plain ASCII that JCS leaves unescaped (hex, base64, an RFC 3339 time: the envelope schema
 /// guarantees it when verifying, construction when signing), so concatenation yields exactly JCS of
 /// the whole object. A test checks this against the general canonicaliser.
-fn canonical_envelope(
-    event_jcs: &str,
-    seq: u64,
-    time: &str,
-    prev: &str,
-    signer: &str,
-    seal: Option<(&str, &str)>,
-) -> String {
-    let mut out = String::with_capacity(event_jcs.len() + 320);
-    out.push_str("{\"event\":");
-    out.push_str(event_jcs);
-    if let Some((hash, _)) = seal {
-        out.push_str(",\"hash\":\"");
-        out.push_str(hash);
-        out.push('"');
-    }
-    out.push_str(",\"prev\":\"");
-    out.push_str(prev);
-    out.push_str("\",\"seq\":");
-    out.push_str(&seq.to_string());
-    if let Some((_, sig)) = seal {
-        out.push_str(",\"sig\":\"");
-        out.push_str(sig);
-        out.push('"');
-    }
-    out.push_str(",\"signer\":\"");
-    out.push_str(signer);
-    out.push_str("\",\"time\":\"");
-    out.push_str(time);
-    out.push_str("\",\"v\":1}");
-    out
+fn envelope_pieces<'a>(
+    event_jcs: &'a str,
+    seq: &'a str,
+    time: &'a str,
+    prev: &'a str,
+    signer: &'a str,
+    seal: Option<(&'a str, &'a str)>,
+) -> [&'a str; 17] {
+    let (hash, sig) = match seal {
+        Some((hash, sig)) => ([",\"hash\":\"", hash, "\""], [",\"sig\":\"", sig, "\""]),
+        None => (["", "", ""], ["", "", ""]),
+    };
+    [
+        "{\"event\":",
+        event_jcs,
+        hash[0],
+        hash[1],
+        hash[2],
+        ",\"prev\":\"",
+        prev,
+        "\",\"seq\":",
+        seq,
+        sig[0],
+        sig[1],
+        sig[2],
+        ",\"signer\":\"",
+        signer,
+        "\",\"time\":\"",
+        time,
+        "\",\"v\":1}",
+    ]
 }
 
-/// SHA-256 over [`HASH_DOMAIN`] followed by `canonical_body`.
-fn domain_hash(canonical_body: &str) -> [u8; 32] {
+/// SHA-256 over [`HASH_DOMAIN`] followed by the canonical body, given as pieces.
+fn domain_hash(body: &[&str]) -> [u8; 32] {
     let mut hasher = Sha256::new();
     hasher.update(HASH_DOMAIN);
-    hasher.update(canonical_body.as_bytes());
+    for piece in body {
+        hasher.update(piece.as_bytes());
+    }
     hasher.finalize().into()
 }
 
@@ -111,11 +113,12 @@ impl RecordBody {
     /// Hashes and signs the body, producing the record and its canonical line (without the newline).
     pub fn sign(self, key: &SigningKey) -> Result<(Record, String), CanonicalError> {
         let event_jcs = to_canonical_string(&self.event)?;
-        let body = canonical_envelope(&event_jcs, self.seq, &self.time, &self.prev, &self.signer, None);
-        let digest = domain_hash(&body);
+        let seq = self.seq.to_string();
+        let digest = domain_hash(&envelope_pieces(&event_jcs, &seq, &self.time, &self.prev, &self.signer, None));
         let hash = crypto::hex(&digest);
         let sig = crypto::sign_b64(key, &digest);
-        let line = canonical_envelope(&event_jcs, self.seq, &self.time, &self.prev, &self.signer, Some((&hash, &sig)));
+        let line =
+            envelope_pieces(&event_jcs, &seq, &self.time, &self.prev, &self.signer, Some((&hash, &sig))).concat();
         let record = Record {
             v: FORMAT_VERSION,
             seq: self.seq,
@@ -131,20 +134,17 @@ impl RecordBody {
 }
 
 impl Record {
-    /// The canonical line this record must be stored as, and the hash its body recomputes to.
-    /// Requires the envelope strings to be schema-valid (see `canonical_envelope`).
-    pub fn canonical_line_and_digest(&self) -> Result<(String, [u8; 32]), CanonicalError> {
+    /// Whether `line` is exactly this record's canonical form, and the hash its body recomputes to.
+    /// Neither is built as a whole: the pieces are hashed and compared in place. Requires the envelope
+    /// strings to be schema-valid (see `envelope_pieces`).
+    pub fn canonical_digest(&self, line: &str) -> Result<(bool, [u8; 32]), CanonicalError> {
         let event_jcs = to_canonical_string(&self.event)?;
-        let body = canonical_envelope(&event_jcs, self.seq, &self.time, &self.prev, &self.signer, None);
-        let line = canonical_envelope(
-            &event_jcs,
-            self.seq,
-            &self.time,
-            &self.prev,
-            &self.signer,
-            Some((&self.hash, &self.sig)),
-        );
-        Ok((line, domain_hash(&body)))
+        let seq = self.seq.to_string();
+        let digest = domain_hash(&envelope_pieces(&event_jcs, &seq, &self.time, &self.prev, &self.signer, None));
+        let seal = Some((self.hash.as_str(), self.sig.as_str()));
+        let pieces = envelope_pieces(&event_jcs, &seq, &self.time, &self.prev, &self.signer, seal);
+        let rest = pieces.iter().try_fold(line, |rest, piece| rest.strip_prefix(piece));
+        Ok((rest == Some(""), digest))
     }
 }
 
@@ -198,7 +198,9 @@ mod tests {
             prop_assert_eq!(&line, &to_canonical_string(&value).unwrap());
             let input = hash_input(&value).unwrap();
             prop_assert_eq!(crypto::hex(&Sha256::digest(&input)), record.hash.clone());
-            prop_assert_eq!(record.canonical_line_and_digest().unwrap().0, line);
+            prop_assert_eq!(record.canonical_digest(&line).unwrap(), (true, Sha256::digest(&input).into()));
+            let spaced = format!("{line} ");
+            prop_assert!(!record.canonical_digest(&spaced).unwrap().0);
         }
     }
 

@@ -22,6 +22,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use super::authority::{AuthError, Authority};
+use super::envelope;
 use super::record::{GENESIS_PREV, Record};
 use crate::crypto;
 use crate::schema::{SchemaError, Schemas, Violation, schemas};
@@ -175,12 +176,15 @@ fn parse_line(schemas: &Schemas, bytes: &[u8]) -> Result<Parsed, DefectKind> {
         return Err(DefectKind::TooLong);
     }
     let text = std::str::from_utf8(bytes).map_err(|_| DefectKind::NotUtf8)?;
-    let value: Value = serde_json::from_str(text).map_err(|e| DefectKind::Malformed(e.to_string()))?;
-    schemas.validate_record(&value).map_err(DefectKind::Envelope)?;
-    schemas.validate_event(&value["event"]).map_err(|v| DefectKind::Event(v.under("/event")))?;
-    let record = Record::from_json(value).map_err(|e| DefectKind::Malformed(e.to_string()))?;
-    let (line, digest) = record.canonical_line_and_digest().map_err(|_| DefectKind::NotCanonical)?;
-    if line != text {
+    let (record, time) = match envelope::read(text) {
+        Some((record, time)) => {
+            schemas.validate_event(&record.event).map_err(|v| DefectKind::Event(v.under("/event")))?;
+            (record, Some(time))
+        }
+        None => (general_envelope(schemas, text)?, None),
+    };
+    let (canonical, digest) = record.canonical_digest(text).map_err(|_| DefectKind::NotCanonical)?;
+    if !canonical {
         return Err(DefectKind::NotCanonical);
     }
     let computed = crypto::hex(&digest);
@@ -188,8 +192,20 @@ fn parse_line(schemas: &Schemas, bytes: &[u8]) -> Result<Parsed, DefectKind> {
         return Err(DefectKind::Hash { computed, stored: record.hash });
     }
     let sig = crypto::decode_signature(&record.sig).map_err(|e| DefectKind::Malformed(format!("sig: {e}")))?;
-    let time = crate::time::parse(&record.time).map_err(|e| DefectKind::BadTime(e.to_string()))?;
+    let time = match time {
+        Some(time) => time,
+        None => crate::time::parse(&record.time).map_err(|e| DefectKind::BadTime(e.to_string()))?,
+    };
     Ok(Parsed { record, digest, sig, time })
+}
+
+/// The general reading of a line that [`envelope::read`] deferred: parse to a `Value`, check the
+/// envelope and event schemas, and name the first defect.
+fn general_envelope(schemas: &Schemas, text: &str) -> Result<Record, DefectKind> {
+    let value: Value = serde_json::from_str(text).map_err(|e| DefectKind::Malformed(e.to_string()))?;
+    schemas.validate_record(&value).map_err(DefectKind::Envelope)?;
+    schemas.validate_event(&value["event"]).map_err(|v| DefectKind::Event(v.under("/event")))?;
+    Record::from_json(value).map_err(|e| DefectKind::Malformed(e.to_string()))
 }
 
 /// The chain state carried from one record to the next: the head so far (none before seq 0).
