@@ -173,6 +173,9 @@ pub fn parse_events(file: &str, bytes: &[u8]) -> Result<Vec<InputEvent>, InputEr
     let schemas = schemas()?;
     let mut events = Vec::new();
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+    // Lines are counted from the previous event on, never from the top: a batch of many events must
+    // not cost a scan of everything before each one.
+    let (mut counted_to, mut counted_line) = (0usize, 1u64);
     loop {
         let start = stream.byte_offset();
         let start = start + text[start..].len() - text[start..].trim_start().len();
@@ -203,7 +206,9 @@ pub fn parse_events(file: &str, bytes: &[u8]) -> Result<Vec<InputEvent>, InputEr
                 None => InputError::Syntax { file, line, column, message: p.message },
             }
         })?;
-        let line = line_of(text.as_bytes(), start);
+        counted_line += line_of(&text.as_bytes()[counted_to..start], start - counted_to) - 1;
+        counted_to = start;
+        let line = counted_line;
         schemas.validate_event(&event).map_err(|violation| InputError::Invalid {
             file: file.to_owned(),
             line,
@@ -347,6 +352,9 @@ mod tests {
         let lines = b"{\"type\":\"provider_registered\",\"provider\":\"a\"}\n\n{\"type\":\"provider_registered\",\"provider\":\"b\"}\n";
         let events = parse_events("f", lines).unwrap();
         assert_eq!(events.iter().map(|e| e.line).collect::<Vec<_>>(), vec![1, 3]);
+        let mixed = [&one[..], &one[..], b"\n\n", &lines[..]].concat();
+        let events = parse_events("f", &mixed).unwrap();
+        assert_eq!(events.iter().map(|e| e.line).collect::<Vec<_>>(), vec![1, 5, 11, 13]);
     }
 
     #[test]

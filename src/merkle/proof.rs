@@ -168,7 +168,7 @@ impl Proof {
             return Err(ProofError::TooLarge);
         }
         let text = std::str::from_utf8(bytes).map_err(|e| ProofError::Malformed {
-            line: line_of(bytes, e.valid_up_to()),
+            line: crate::input::line_of(bytes, e.valid_up_to()) as usize,
             reason: "not valid UTF-8".into(),
         })?;
         if is_inclusion {
@@ -185,10 +185,6 @@ impl Proof {
             Self::Consistency(p) => p.verify(verifier).map(Verified::Consistency),
         }
     }
-}
-
-fn line_of(bytes: &[u8], offset: usize) -> usize {
-    bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count() + 1
 }
 
 fn malformed(line: usize, reason: impl Into<String>) -> ProofError {
