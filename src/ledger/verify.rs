@@ -31,6 +31,8 @@ use crate::schema::{SchemaError, Schemas, Violation, schemas};
 pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 /// Most lines verified together in one parallel chunk.
 const CHUNK_LINES: usize = 4096;
+/// Most lines one thread takes at a time within a chunk (about a millisecond of signatures).
+const PIECE_LINES: usize = 32;
 /// Most bytes read into one chunk before it is verified.
 const CHUNK_BYTES: usize = 8 * 1024 * 1024;
 
@@ -293,17 +295,24 @@ struct Checked {
 /// confirms (a key id is a truncated hash, so two keys could share one).
 type KnownKeys = HashMap<String, VerifyingKey>;
 
-/// Stage 1 for one line.
-fn check_line(schemas: &Schemas, bytes: &[u8], known: &KnownKeys) -> Checked {
-    let parsed = parse_line(schemas, bytes);
-    let (mut sig, mut declares) = (None, None);
-    if let Ok(p) = &parsed {
-        if let Some(key) = known.get(&p.record.signer) {
-            sig = Some((*key, crypto::verify_strict(key, &p.digest, &p.sig)));
-        }
-        declares = declared_key(&p.record);
-    }
-    Checked { parsed, sig, declares }
+/// Stage 1 for a few consecutive lines: first every line's context-free checks, then every signature.
+/// Kept apart, each loop runs with its own code and tables in cache: interleaved, parsing evicts the
+/// curve tables and each signature costs measurably more than in a plain loop of signatures.
+fn check_piece(schemas: &Schemas, lines: &[Vec<u8>], known: &KnownKeys) -> Vec<Checked> {
+    let parsed: Vec<Result<Parsed, DefectKind>> = lines.iter().map(|l| parse_line(schemas, l)).collect();
+    parsed
+        .into_iter()
+        .map(|parsed| {
+            let (mut sig, mut declares) = (None, None);
+            if let Ok(p) = &parsed {
+                if let Some(key) = known.get(&p.record.signer) {
+                    sig = Some((*key, crypto::verify_strict(key, &p.digest, &p.sig)));
+                }
+                declares = declared_key(&p.record);
+            }
+            Checked { parsed, sig, declares }
+        })
+        .collect()
 }
 
 /// The public key a `ledger_opened` or `key_authorized` event declares, if it decodes.
@@ -380,7 +389,10 @@ fn verify_in_chunks<R: BufRead + Send>(
         let at_end = torn.is_some() || lines.is_empty();
         let (checked, (finished, read)) = rayon::join(
             || {
-                let checked: Vec<Checked> = lines.par_iter().map(|l| check_line(schemas, l, &known)).collect();
+                // Small pieces keep both cores busy to the end of the chunk: rayon would otherwise
+                // split a chunk into a few long runs, and the last one would finish alone.
+                let checked: Vec<Checked> =
+                    lines.par_chunks(PIECE_LINES).flat_map_iter(|piece| check_piece(schemas, piece, &known)).collect();
                 drop(lines);
                 checked
             },
