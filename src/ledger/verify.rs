@@ -33,6 +33,9 @@ pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 const CHUNK_LINES: usize = 4096;
 /// Most lines one thread takes at a time within a chunk (about a millisecond of signatures).
 const PIECE_LINES: usize = 32;
+/// Most bytes one thread takes at a time within a chunk (a piece always holds at least one line), so
+/// that a chunk of a few large records is shared out too.
+const PIECE_BYTES: usize = 64 * 1024;
 /// Most bytes read into one chunk before it is verified.
 const CHUNK_BYTES: usize = 8 * 1024 * 1024;
 
@@ -391,8 +394,10 @@ fn verify_in_chunks<R: BufRead + Send>(
             || {
                 // Small pieces keep both cores busy to the end of the chunk: rayon would otherwise
                 // split a chunk into a few long runs, and the last one would finish alone.
-                let checked: Vec<Checked> =
-                    lines.par_chunks(PIECE_LINES).flat_map_iter(|piece| check_piece(schemas, piece, &known)).collect();
+                let checked: Vec<Checked> = pieces(&lines)
+                    .into_par_iter()
+                    .flat_map_iter(|piece| check_piece(schemas, &lines[piece], &known))
+                    .collect();
                 drop(lines);
                 checked
             },
@@ -420,6 +425,24 @@ fn verify_in_chunks<R: BufRead + Send>(
         (lines, torn) = read?;
     }
     chain.head.ok_or_else(|| Defect { line: 1, kind: DefectKind::Empty }.into())
+}
+
+/// Splits a chunk into consecutive pieces of at most [`PIECE_LINES`] lines and, beyond its first
+/// line, [`PIECE_BYTES`] bytes.
+fn pieces(lines: &[Vec<u8>]) -> Vec<std::ops::Range<usize>> {
+    let mut pieces = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, line) in lines.iter().enumerate() {
+        if i > start && (i - start == PIECE_LINES || bytes + line.len() > PIECE_BYTES) {
+            pieces.push(start..i);
+            (start, bytes) = (i, 0);
+        }
+        bytes += line.len();
+    }
+    if start < lines.len() {
+        pieces.push(start..lines.len());
+    }
+    pieces
 }
 
 /// Reads complete lines (without their newlines) up to the chunk limits. The second value is
@@ -510,6 +533,17 @@ mod tests {
     }
 
     /// Keys authorised in one chunk and used in the same or a later one, with every chunk size.
+    #[test]
+    fn pieces_cover_a_chunk_in_order_within_their_limits() {
+        let lines: Vec<Vec<u8>> =
+            [10, 70_000, 5, 5, 60_000, 10_000].iter().chain(&[1; 70]).map(|&n| vec![b'x'; n]).collect();
+        let pieces = pieces(&lines);
+        assert_eq!(pieces[..4], [0..1, 1..2, 2..5, 5..37]);
+        assert_eq!(pieces.iter().map(|p| p.len()).sum::<usize>(), lines.len());
+        assert!(pieces.windows(2).all(|w| w[0].end == w[1].start));
+        assert!(super::pieces(&[]).is_empty());
+    }
+
     #[test]
     fn every_chunk_boundary_verifies_the_same() {
         let (op, p) = (key(1), key(2));
