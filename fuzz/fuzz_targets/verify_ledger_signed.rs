@@ -16,8 +16,9 @@ use serde_json::Value;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let (mode, body) = match text.as_bytes().first() {
-        Some(b) if !b.is_ascii_whitespace() && *b != b'{' => (*b, &text[1..]),
+    // The mode is the first byte; the body starts after the first character, which may be wider.
+    let (mode, body) = match text.chars().next() {
+        Some(c) if !c.is_ascii_whitespace() && c != '{' => (text.as_bytes()[0], &text[c.len_utf8()..]),
         _ => (0, text),
     };
     let events: Vec<Value> = body.lines().take(64).filter_map(|l| serde_json::from_str(l).ok()).collect();
