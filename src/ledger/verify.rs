@@ -532,7 +532,7 @@ mod tests {
         }
     }
 
-    /// Keys authorised in one chunk and used in the same or a later one, with every chunk size.
+    /// Pieces split on 32 lines or 64 KiB, whichever comes first, and never leave a line out.
     #[test]
     fn pieces_cover_a_chunk_in_order_within_their_limits() {
         let lines: Vec<Vec<u8>> =
@@ -544,6 +544,7 @@ mod tests {
         assert!(super::pieces(&[]).is_empty());
     }
 
+    /// Keys authorised in one chunk and used in the same or a later one, with every chunk size.
     #[test]
     fn every_chunk_boundary_verifies_the_same() {
         let (op, p) = (key(1), key(2));
