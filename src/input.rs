@@ -160,7 +160,12 @@ pub fn read_source(path: &Path) -> Result<(String, Vec<u8>), InputError> {
 
 /// 1-based line number of byte `offset` in `text`.
 pub fn line_of(text: &[u8], offset: usize) -> u64 {
-    text[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+    newlines(&text[..offset.min(text.len())]) + 1
+}
+
+/// How many line ends `bytes` holds.
+fn newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// Parses and validates events from an in-memory input named `file`. A leading byte-order mark is
@@ -206,7 +211,7 @@ pub fn parse_events(file: &str, bytes: &[u8]) -> Result<Vec<InputEvent>, InputEr
                 None => InputError::Syntax { file, line, column, message: p.message },
             }
         })?;
-        counted_line += line_of(&text.as_bytes()[counted_to..start], start - counted_to) - 1;
+        counted_line += newlines(&text.as_bytes()[counted_to..start]);
         counted_to = start;
         let line = counted_line;
         schemas.validate_event(&event).map_err(|violation| InputError::Invalid {

@@ -306,13 +306,13 @@ fn check_piece(schemas: &Schemas, lines: &[Vec<u8>], known: &KnownKeys) -> Vec<C
     parsed
         .into_iter()
         .map(|parsed| {
-            let (mut sig, mut declares) = (None, None);
-            if let Ok(p) = &parsed {
-                if let Some(key) = known.get(&p.record.signer) {
-                    sig = Some((*key, crypto::verify_strict(key, &p.digest, &p.sig)));
-                }
-                declares = declared_key(&p.record);
-            }
+            let (sig, declares) = match &parsed {
+                Ok(p) => (
+                    known.get(&p.record.signer).map(|key| (*key, crypto::verify_strict(key, &p.digest, &p.sig))),
+                    declared_key(&p.record),
+                ),
+                Err(_) => (None, None),
+            };
             Checked { parsed, sig, declares }
         })
         .collect()
