@@ -3,12 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fairboard::facts::FactsBuilder;
-use fairboard::policy::{evaluate, limits, pack};
+use fairboard::policy::{evaluate, limits};
 
 /// A one-rule pack around `body`, the body of `fn evaluate(facts, params)`.
 fn pack_with(body: &str) -> fairboard::policy::PolicyPack {
@@ -16,14 +16,14 @@ fn pack_with(body: &str) -> fairboard::policy::PolicyPack {
         "apiVersion: fairboard/v1\nkind: PolicyPack\nname: fuzz\nversion: \"1\"\nrules:\n  - id: r\n    severity: deny\n    \
          rationale: regression\n    script: |\n      fn evaluate(facts, params) {{ {body} }}\n"
     );
-    pack::load_bytes(Path::new("fuzz-regression.yaml"), yaml.as_bytes()).unwrap()
+    fairboard::policy::pack::load_text("fuzz-regression.yaml", yaml.as_bytes(), &fairboard::InlineOnly).unwrap()
 }
 
 /// Evaluates `body` against empty facts; returns the rule error and how long it took.
 fn rule_error(body: &str) -> (String, Duration) {
     let pack = pack_with(body);
     let start = Instant::now();
-    let out = evaluate(&pack, Arc::new(FactsBuilder::new(None).finish()));
+    let out = evaluate(&pack, Arc::new(FactsBuilder::new(None).finish().unwrap()), None);
     let took = start.elapsed();
     assert!(out.findings.is_empty());
     assert_eq!(out.errors.len(), 1, "{out:?}");
@@ -56,7 +56,7 @@ fn rhai_eval_churning_a_large_array_is_stopped_by_the_time_limit() {
 #[test]
 fn rhai_eval_ordinary_script_runs() {
     let pack = pack_with("let x = []; for i in 0..1000 { x.push(i); } []");
-    let out = evaluate(&pack, Arc::new(FactsBuilder::new(None).finish()));
+    let out = evaluate(&pack, Arc::new(FactsBuilder::new(None).finish().unwrap()), None);
     assert!(out.errors.is_empty(), "{:?}", out.errors);
 }
 
@@ -64,8 +64,8 @@ fn rhai_eval_ordinary_script_runs() {
 #[test]
 fn rhai_eval_time_limit_inside_a_called_function_names_its_reason() {
     let yaml = "apiVersion: fairboard/v1\nkind: PolicyPack\nname: fuzz\nversion: \"1\"\nrules:\n  - id: r\n    severity: deny\n    rationale: regression\n    script: |\n      fn grow() { let x = []; x.pad(90000, 0); loop { x.push(1); x.pop(); } }\n      fn evaluate(facts, params) { grow() }\n";
-    let pack = pack::load_bytes(Path::new("fuzz-regression.yaml"), yaml.as_bytes()).unwrap();
-    let out = evaluate(&pack, Arc::new(FactsBuilder::new(None).finish()));
+    let pack = fairboard::policy::pack::load_text("fuzz-regression.yaml", yaml.as_bytes(), &fairboard::InlineOnly).unwrap();
+    let out = evaluate(&pack, Arc::new(FactsBuilder::new(None).finish().unwrap()), None);
     assert_eq!(out.errors.len(), 1, "{out:?}");
     assert!(out.errors[0].message.contains("script time limit"), "{}", out.errors[0].message);
 }
@@ -80,10 +80,10 @@ fn plan_syntax_error_inside_a_multibyte_character_is_an_error() {
     let original = String::from_utf8(original).unwrap();
     for text in ["\"\u{7bc}", "{\"at\":\"\u{7bc}\u{7bc}", original.as_str()] {
         for jsonl in [true, false] {
-            let err = fairboard::plan::parse("plan.jsonl", text, jsonl).unwrap_err();
+            let err = fairboard::policy::plan::parse("plan.jsonl", text, jsonl).unwrap_err();
             assert!(err.to_string().starts_with("plan.jsonl"), "{err}");
         }
-        let err = fairboard::input::parse_events("events.jsonl", text.as_bytes()).unwrap_err();
+        let err = fairboard::ledger::input::parse_events("events.jsonl", text.as_bytes()).unwrap_err();
         assert!(err.to_string().starts_with("events.jsonl:1:"), "{err}");
     }
 }

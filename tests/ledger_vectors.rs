@@ -74,7 +74,7 @@ fn resigning_the_vector_events_reproduces_it_byte_for_byte() {
     // Signer key id -> private key file, from the vector's public keys (not hard-coded ids).
     let mut key_files: HashMap<String, PathBuf> = HashMap::new();
     for name in ["operator", "provider-meta"] {
-        let public = fairboard::crypto::read_verifying_key(&dir.join(format!("{name}.pub"))).unwrap();
+        let public = fairboard::store::keys::read_verifying_key(&dir.join(format!("{name}.pub"))).unwrap();
         key_files.insert(fairboard::crypto::key_id(&public), dir.join(format!("{name}.key")));
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -162,8 +162,8 @@ fn keygen_writes_a_key_pair_openssl_agrees_with() {
         assert_eq!(mode, 0o600, "private key mode {mode:o}");
     }
     // The library reads back what the binary wrote, as the same key pair.
-    let signing = fairboard::crypto::read_signing_key(&key_file).unwrap();
-    assert_eq!(fairboard::crypto::read_verifying_key(&pub_file).unwrap(), signing.verifying_key());
+    let signing = fairboard::store::keys::read_signing_key(&key_file).unwrap();
+    assert_eq!(fairboard::store::keys::read_verifying_key(&pub_file).unwrap(), signing.verifying_key());
     match std::process::Command::new("openssl").arg("pkey").arg("-in").arg(&key_file).arg("-pubout").output() {
         Err(e) => eprintln!("skipping the OpenSSL check: cannot run openssl: {e}"),
         Ok(out) => {

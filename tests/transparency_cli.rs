@@ -3,6 +3,8 @@
 //! `verify-proof` and `verify --checkpoint`, in temporary directories with ledgers built by
 //! `keygen`, `init` and `append`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -464,7 +466,7 @@ fn bad_inputs_exit_2() {
 /// `../shared` is absent).
 #[test]
 fn documented_examples_are_real_output() {
-    let Some(vectors) = fairboard::shared::locate("vectors/ledger-v1").unwrap() else { return };
+    let Some(vectors) = common::vectors_dir() else { return };
     let docs = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/transparency.md")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (ledger, key, public) =

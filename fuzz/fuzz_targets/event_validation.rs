@@ -13,14 +13,14 @@ static LEDGER: LazyLock<Option<PathBuf>> = LazyLock::new(|| {
     let path = fairboard_fuzz::SCRATCH.join("events-target.jsonl");
     let _ = std::fs::remove_file(&path);
     let time = fairboard::time::parse("2025-03-01T00:00:00Z").ok()?;
-    fairboard::ledger::init(&path, &fairboard_fuzz::operator(), "fuzz-arena", time).ok()?;
+    fairboard::store::init(&path, &fairboard_fuzz::operator(), "fuzz-arena", time).ok()?;
     Some(path)
 });
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(events) = fairboard::input::parse_events("fuzz.jsonl", data) else { return };
+    let Ok(events) = fairboard::ledger::input::parse_events("fuzz.jsonl", data) else { return };
     let Some(path) = LEDGER.as_ref() else { return };
-    let Ok(ledger) = fairboard::ledger::LockedLedger::open(path, |_| {}) else { return };
+    let Ok(ledger) = fairboard::store::LockedLedger::open(path, |_| {}) else { return };
     let time = fairboard::time::parse("2025-03-02T00:00:00Z").ok();
     let _ = ledger.prepare(&fairboard_fuzz::operator(), "fuzz.jsonl", &events, time);
 });

@@ -7,7 +7,7 @@
 use std::sync::LazyLock;
 
 use fairboard::facts::FactsBuilder;
-use fairboard::plan::{Plan, parse, what_if};
+use fairboard::policy::plan::{Plan, parse, what_if};
 use fairboard::policy::PolicyPack;
 use libfuzzer_sys::fuzz_target;
 
@@ -36,7 +36,7 @@ rules:
 
 static STATE: LazyLock<Option<(PolicyPack, FactsBuilder, u64, String)>> = LazyLock::new(|| {
     let pack =
-        fairboard::policy::pack::load_bytes(&fairboard_fuzz::SCRATCH.join("plan-pack.yaml"), PACK.as_bytes()).ok()?;
+        fairboard::store::packs::load_bytes(&fairboard_fuzz::SCRATCH.join("plan-pack.yaml"), PACK.as_bytes()).ok()?;
     let (records, _) = fairboard_fuzz::sign_ledger(&fairboard_fuzz::fixture_events());
     let mut builder = FactsBuilder::new(None);
     for r in &records {

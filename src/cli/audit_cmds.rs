@@ -2,18 +2,27 @@
 
 use std::io::{BufReader, IsTerminal, Write};
 use std::path::Path;
-use std::sync::Arc;
 
-use super::{CliError, ReportFormat};
-use crate::audit::{AuditReport, Verification, best_of_n, class_rows, provider_rows, ratings};
-use crate::crypto;
-use crate::facts::FactsBuilder;
-use crate::ledger::{self, VerifyError};
-use crate::policy::{self, Evaluation};
-use crate::report::{LedgerInfo, Report};
+use super::{CliError, Files, ReportFormat, read_limited};
+use crate::api::audit::AuditReport;
+use crate::api::{self, Options};
+use crate::primitives::limits::MAX_NOTE_BYTES;
+use crate::store::{SystemClock, keys, packs};
 
 /// Records between two progress updates on a terminal.
 const PROGRESS_EVERY: u64 = 20_000;
+
+/// Opens a ledger file for the use cases.
+pub fn open_ledger(path: &Path) -> Result<BufReader<std::fs::File>, CliError> {
+    let file = std::fs::File::open(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+    Ok(BufReader::with_capacity(1 << 20, file))
+}
+
+/// Reads a checkpoint file's text.
+pub fn read_checkpoint_text(path: &Path) -> Result<String, CliError> {
+    let bytes = read_limited(path, MAX_NOTE_BYTES, "signed checkpoint")?;
+    String::from_utf8(bytes).map_err(|_| CliError::usage(format!("{}: not UTF-8; not a checkpoint", path.display())))
+}
 
 /// Runs the whole audit and returns the report (does not print it).
 pub fn build(
@@ -23,82 +32,40 @@ pub fn build(
     checkpoint: Option<&Path>,
     allow_override: bool,
 ) -> Result<AuditReport, CliError> {
-    let trust = crypto::read_verifying_key(trust).map_err(CliError::usage)?;
-    let pack = policy::load(policy).map_err(CliError::usage)?;
-    let mut pin = checkpoint.map(|cp| super::transparency_cmds::CheckpointPin::load(cp, &trust)).transpose()?;
-    let file = std::fs::File::open(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
+    let trust = keys::read_verifying_key(trust).map_err(CliError::usage)?;
+    let pack = packs::load(policy).map_err(CliError::usage)?;
+    let note = checkpoint.map(read_checkpoint_text).transpose()?;
+    let ledger = open_ledger(path)?;
     let progress = std::io::stderr().is_terminal();
-    let mut builder = FactsBuilder::new(None);
-    let mut seen = 0u64;
-    let result = ledger::verify_stream(BufReader::with_capacity(1 << 20, file), Some(&trust), |r| {
-        builder.push(r);
-        if let Some(pin) = pin.as_mut() {
-            pin.observe(r);
-        }
-        seen += 1;
-        if progress && seen.is_multiple_of(PROGRESS_EVERY) {
-            let _ = write!(std::io::stderr().lock(), "\rverified {seen} records");
-        }
-    });
-    if progress && seen >= PROGRESS_EVERY {
-        let _ = writeln!(std::io::stderr().lock(), "\rverified {seen} records");
-    }
-    let mut verification = Verification { ok: false, records: 0, head: String::new(), defect: None, checkpoint: None };
-    match result {
-        Ok(head) => {
-            verification.records = head.records;
-            verification.head.clone_from(&head.hash);
-            verification.ok = true;
-            if let Some(pin) = &pin {
-                match pin.finish(head.records) {
-                    Ok(()) => verification.checkpoint = Some(pin.describe(head.records)),
-                    Err(e) => {
-                        verification.ok = false;
-                        verification.defect = Some(format!("checkpoint: {e}"));
-                    }
-                }
+    let options = Options { at: None, allow_override, clock: Some(SystemClock::shared()) };
+    let mut seen = 0;
+    let report = api::audit(
+        ledger,
+        &trust,
+        &pack,
+        note.as_deref(),
+        &options,
+        |n| {
+            seen = n;
+            if progress {
+                let _ = write!(std::io::stderr().lock(), "\rverified {n} records");
             }
-        }
-        Err(VerifyError::Defect(d)) => verification.defect = Some(d.to_string()),
-        Err(e) => return Err(CliError::usage(format!("{}: {e}", path.display()))),
+        },
+        PROGRESS_EVERY,
+    );
+    if progress && seen >= PROGRESS_EVERY {
+        let _ = writeln!(std::io::stderr().lock());
     }
-    if !verification.ok {
-        let info = LedgerInfo { records: 0, head: String::new(), at: String::new() };
-        return Ok(AuditReport {
-            verification,
-            report: Report::new(&pack, info, Evaluation::default()),
-            ratings: None,
-            best_of_n: vec![],
-            providers: vec![],
-            license_classes: vec![],
-        });
-    }
-    let facts = builder.finish();
-    let policy_override = super::policy_cmds::adoption(&pack, &facts, allow_override)?;
-    let at = chrono::DateTime::from_timestamp_millis(facts.now).map_or_else(String::new, crate::time::format);
-    let info = LedgerInfo { records: facts.records, head: facts.head.clone(), at };
-    let facts = Arc::new(facts);
-    let (evaluation, rated) = rayon::join(|| policy::evaluate(&pack, Arc::clone(&facts)), || ratings(&facts));
-    let mut report = Report::new(&pack, info, evaluation);
-    report.policy_override = policy_override;
-    let (summary, board) = rated.map_or((None, None), |(s, b)| (Some(s), Some(b)));
-    Ok(AuditReport {
-        verification,
-        best_of_n: best_of_n(&facts, board.as_ref()),
-        providers: provider_rows(&facts),
-        license_classes: class_rows(&facts),
-        ratings: summary,
-        report,
-    })
+    report.map_err(|e| CliError::api(e, &Files { ledger: Some(path), checkpoint }))
 }
 
 /// Renders an audit in `format`.
-pub fn render(audit: &AuditReport, format: ReportFormat) -> String {
-    match format {
+pub fn render(audit: &AuditReport, format: ReportFormat) -> Result<String, CliError> {
+    Ok(match format {
         ReportFormat::Table => audit.to_table(),
-        ReportFormat::Json => audit.to_json(),
+        ReportFormat::Json => audit.to_json().map_err(CliError::usage)?,
         ReportFormat::Markdown => audit.to_markdown(),
-    }
+    })
 }
 
 /// `fairboard audit --ledger FILE --trust OP.pub --policy PACK [--checkpoint CP] [--format …] [--out PATH]`.
@@ -112,7 +79,7 @@ pub fn audit(
     allow_override: bool,
 ) -> Result<(), CliError> {
     let audit = build(path, trust, policy, checkpoint, allow_override)?;
-    let text = render(&audit, format);
+    let text = render(&audit, format)?;
     match out {
         Some(o) => std::fs::write(o, text).map_err(|e| CliError::usage(format!("{}: {e}", o.display())))?,
         None => out!("{text}"),

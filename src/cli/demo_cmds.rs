@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::CliError;
-use crate::audit::md_table;
+use crate::render::audit::md_table;
 use crate::sim::{self, Scenario, Truth};
 
 /// The default scenario (`examples/illusion.yaml`), built in so the demo runs from any directory.

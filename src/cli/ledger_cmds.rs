@@ -1,40 +1,64 @@
 //! `keygen`, `init`, `append` and `verify`.
 
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::{CliError, VerifyFormat};
-use crate::crypto;
-use crate::input;
-use crate::ledger::{self, LedgerError, VerifyError};
+use super::audit_cmds::{open_ledger, read_checkpoint_text};
+use super::{CliError, Files, VerifyFormat};
+use crate::api::{self, ApiError};
+use crate::ledger::chain::ChainError;
+use crate::ledger::input;
+use crate::ledger::VerifyError;
+use crate::primitives::crypto;
+use crate::store::LedgerError;
 
 fn parse_time(flag: Option<&str>) -> Result<Option<DateTime<Utc>>, CliError> {
-    flag.map(|t| crate::time::parse(t).map_err(|e| CliError::usage(format!("--time: {e}")))).transpose()
+    flag.map(|t| crate::primitives::time::parse(t).map_err(|e| CliError::usage(format!("--time: {e}")))).transpose()
 }
 
 fn ledger_error(e: LedgerError) -> CliError {
-    if e.is_refusal() { CliError::fail(e) } else { CliError::usage(e) }
+    let hint = match &e {
+        LedgerError::Invalid { path, source: VerifyError::Defect(d) } if d.is_torn_tail() => Some(format!(
+            "the last line is incomplete; `fairboard recover --ledger {}` cuts it, keeping a backup",
+            path.display()
+        )),
+        LedgerError::Chain { source: ChainError::ReOpen { .. }, .. } => {
+            Some("a ledger is opened once, by `fairboard init`".to_owned())
+        }
+        _ => e.hint().map(str::to_owned),
+    };
+    let message = match &e {
+        LedgerError::Chain { path: Some(path), source: ChainError::TimeBackwards { given, head } } => {
+            format!("{}: --time {given} is earlier than the last record's time {head}", path.display())
+        }
+        _ => e.to_string(),
+    };
+    let error = if e.is_refusal() { CliError::fail(message) } else { CliError::usage(message) };
+    match hint {
+        Some(h) => error.with_hint(h),
+        None => error,
+    }
 }
 
 /// `fairboard keygen --out PREFIX`.
 pub fn keygen(prefix: &Path) -> Result<(), CliError> {
-    let key = crypto::generate().map_err(CliError::usage)?;
-    let (k, p) = crypto::write_keypair(&key, prefix).map_err(CliError::usage)?;
+    let key = crate::store::keys::generate().map_err(CliError::usage)?;
+    let (k, p) = crate::store::keys::write_keypair(&key, prefix).map_err(CliError::usage)?;
     outln!("wrote {} and {} (key id {})", k.display(), p.display(), crypto::key_id(&key.verifying_key()));
     Ok(())
 }
 
 /// `fairboard init --ledger FILE --key OP.key --leaderboard NAME [--time T]`.
 pub fn init(path: &Path, key: &Path, leaderboard: &str, time: Option<&str>) -> Result<(), CliError> {
-    let time = parse_time(time)?.unwrap_or_else(crate::time::now);
+    let time = parse_time(time)?.unwrap_or_else(crate::store::now);
     if leaderboard.is_empty() {
         return Err(CliError::usage("--leaderboard: expected a non-empty name"));
     }
-    let key = crypto::read_signing_key(key).map_err(CliError::usage)?;
-    let appended = ledger::init(path, &key, leaderboard, time).map_err(ledger_error)?;
+    let key = crate::store::keys::read_signing_key(key).map_err(CliError::usage)?;
+    let appended = crate::store::init(path, &key, leaderboard, time).map_err(ledger_error)?;
     outln!("seq {} hash {}", appended.seq, appended.hash);
     Ok(())
 }
@@ -49,25 +73,30 @@ pub fn append(
     policy_override: bool,
 ) -> Result<(), CliError> {
     let time = parse_time(time)?;
-    let key = crypto::read_signing_key(key).map_err(CliError::usage)?;
-    let pack = policy.map(|p| crate::policy::load(p).map_err(CliError::usage)).transpose()?;
-    let (file, bytes) = input::read_source(events).map_err(CliError::usage)?;
+    let key = crate::store::keys::read_signing_key(key).map_err(CliError::usage)?;
+    let pack = policy.map(|p| crate::store::packs::load(p).map_err(CliError::usage)).transpose()?;
+    let (file, bytes) = crate::store::read_source(events).map_err(CliError::usage)?;
     let events = input::parse_events(&file, &bytes).map_err(CliError::usage)?;
     let appended = match &pack {
-        None => ledger::append(path, &key, &file, &events, time).map_err(ledger_error)?,
+        None => crate::store::append(path, &key, &file, &events, time).map_err(ledger_error)?,
         Some(pack) => {
-            use crate::policy::admission::{AdmissionError, append_with_policy};
+            use crate::store::{AdmissionError, append_with_policy};
             match append_with_policy(path, &key, &file, &events, time, pack, policy_override) {
                 Ok(admitted) => {
                     for f in &admitted.introduced.findings {
-                        let _ = writeln!(std::io::stderr().lock(), "{}", crate::report::finding_line(f));
+                        let _ = writeln!(std::io::stderr().lock(), "{}", crate::render::report::finding_line(f));
                     }
                     admitted.appended
                 }
                 Err(AdmissionError::Ledger(e)) => return Err(ledger_error(e)),
-                Err(AdmissionError::Mismatch(e)) => return Err(CliError::usage(e)),
+                Err(AdmissionError::Mismatch(e)) => {
+                    return Err(CliError::usage(e).with_hint(
+                        "use the adopted pack, or pass --policy-override to evaluate this one anyway (the report will say so)",
+                    ));
+                }
+                Err(AdmissionError::Facts(e)) => return Err(CliError::usage(format!("{}: {e}", path.display()))),
                 Err(AdmissionError::Denied(new)) => {
-                    let mut lines: Vec<String> = new.findings.iter().map(crate::report::finding_line).collect();
+                    let mut lines: Vec<String> = new.findings.iter().map(crate::render::report::finding_line).collect();
                     lines.extend(new.errors.iter().map(|e| {
                         format!("{}  {}  could not be evaluated: {}", e.severity.as_str(), e.rule, e.message)
                     }));
@@ -91,12 +120,12 @@ pub fn append(
 /// `fairboard recover --ledger FILE`: cuts a torn tail, keeping a backup; exit 1 if a complete
 /// record is defective (nothing changed) or no record is left.
 pub fn recover(path: &Path) -> Result<(), CliError> {
-    match ledger::recover(path) {
-        Ok(ledger::Recovery::Intact(head)) => {
+    match crate::store::recover(path) {
+        Ok(crate::store::Recovery::Intact(head)) => {
             outln!("nothing to recover: {} records, head {}", head.records, head.hash);
             Ok(())
         }
-        Ok(ledger::Recovery::Truncated { removed_bytes, line, backup, head }) => {
+        Ok(crate::store::Recovery::Truncated { removed_bytes, line, backup, head }) => {
             outln!(
                 "removed the incomplete final record at line {line} ({removed_bytes} bytes); backup of the original: {}",
                 backup.display()
@@ -119,52 +148,47 @@ pub fn recover(path: &Path) -> Result<(), CliError> {
 
 /// `fairboard verify --ledger FILE --trust OP.pub [--format text|json] [--checkpoint CP]`.
 pub fn verify(path: &Path, trust: &Path, format: VerifyFormat, checkpoint: Option<&Path>) -> Result<(), CliError> {
-    let trust = crypto::read_verifying_key(trust).map_err(CliError::usage)?;
-    let json_fail = |e: CliError| {
-        if format == VerifyFormat::Json && e.code == super::EXIT_FAIL {
-            outln!("{}", json!({"ok": false, "reason": e.message}));
-        }
-        e
-    };
-    let mut pin = checkpoint
-        .map(|cp| super::transparency_cmds::CheckpointPin::load(cp, &trust))
-        .transpose()
-        .map_err(json_fail)?;
-    let file = std::fs::File::open(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
-    let result = ledger::verify_stream(BufReader::with_capacity(1 << 20, file), Some(&trust), |r| {
-        if let Some(pin) = pin.as_mut() {
-            pin.observe(r);
-        }
-    });
-    match result {
-        Ok(head) => {
-            if let Some(pin) = &pin {
-                pin.finish(head.records)
-                    .map_err(|e| json_fail(CliError::fail(format!("{}: {}", path.display(), e))))?;
-            }
+    let trust = crate::store::keys::read_verifying_key(trust).map_err(CliError::usage)?;
+    let note = checkpoint.map(read_checkpoint_text).transpose()?;
+    let files = Files { ledger: Some(path), checkpoint };
+    match api::verify(open_ledger(path)?, &trust, note.as_deref()) {
+        Ok(v) => {
             match format {
                 VerifyFormat::Text => {
-                    outln!("ok: {} records, head {}", head.records, head.hash);
-                    if let Some(pin) = &pin {
-                        outln!("{}", pin.describe(head.records));
+                    outln!("ok: {} records, head {}", v.records, v.head);
+                    if let Some(cp) = &v.checkpoint {
+                        outln!("{}", cp.describe());
                     }
                 }
                 VerifyFormat::Json => {
-                    let mut out = json!({"ok": true, "records": head.records, "head": head.hash});
-                    if let (Some(pin), Some(map)) = (&pin, out.as_object_mut()) {
-                        map.insert("checkpoint".into(), pin.to_json());
+                    let mut out = json!({"ok": true, "records": v.records, "head": v.head});
+                    if let (Some(cp), Some(map)) = (&v.checkpoint, out.as_object_mut()) {
+                        map.insert("checkpoint".into(), json!({"origin": cp.origin, "size": cp.size, "root": cp.root}));
                     }
                     outln!("{out}");
                 }
             }
             Ok(())
         }
-        Err(VerifyError::Defect(defect)) => {
+        Err(ApiError::Defect(defect)) => {
             if format == VerifyFormat::Json {
                 outln!("{}", json!({"ok": false, "line": defect.line, "reason": defect.kind.to_string()}));
             }
-            Err(CliError::fail(format!("{}: {defect}", path.display())))
+            let error = CliError::fail(format!("{}: {defect}", path.display()));
+            Err(match defect.is_torn_tail() {
+                true => error.with_hint(format!(
+                    "the last line is incomplete; `fairboard recover --ledger {}` cuts it, keeping a backup",
+                    path.display()
+                )),
+                false => error,
+            })
         }
-        Err(e) => Err(CliError::usage(format!("{}: {e}", path.display()))),
+        Err(e) => {
+            let error = CliError::api(e, &files);
+            if format == VerifyFormat::Json && error.code == super::EXIT_FAIL {
+                outln!("{}", json!({"ok": false, "reason": error.message}));
+            }
+            Err(error)
+        }
     }
 }

@@ -26,6 +26,8 @@ mod policy_cmds;
 mod stats_cmds;
 mod transparency_cmds;
 
+use transparency_cmds::read_limited;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -36,7 +38,8 @@ pub const EXIT_FAIL: u8 = 1;
 /// Exit status for bad usage or bad input.
 pub const EXIT_USAGE: u8 = 2;
 
-/// A command's failure: the message for stderr and the exit code it maps to.
+/// A command's failure: the message for stderr, the remedy in the command line's own words, and
+/// the exit code it maps to.
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct CliError {
@@ -44,18 +47,64 @@ pub struct CliError {
     pub code: u8,
     /// What went wrong, with file, line and pointer where they apply.
     pub message: String,
+    /// What to type next, printed as a `help:` line.
+    pub hint: Option<String>,
 }
 
 impl CliError {
     /// A bad-usage or bad-input error (exit 2).
     pub fn usage(message: impl std::fmt::Display) -> Self {
-        Self { code: EXIT_USAGE, message: message.to_string() }
+        Self { code: EXIT_USAGE, message: message.to_string(), hint: None }
     }
 
     /// A failed verification or refusal (exit 1).
     pub fn fail(message: impl std::fmt::Display) -> Self {
-        Self { code: EXIT_FAIL, message: message.to_string() }
+        Self { code: EXIT_FAIL, message: message.to_string(), hint: None }
     }
+
+    /// The same error with a `help:` line.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// A use case's error, the file it is about named first, with the CLI's remedy.
+    pub fn api(e: crate::api::ApiError, files: &Files<'_>) -> Self {
+        use crate::api::{ApiError, ErrorKind, PinError, Subject};
+        let name = match e.subject() {
+            Subject::Ledger => files.ledger,
+            Subject::Checkpoint => files.checkpoint,
+            Subject::Plan | Subject::Policy | Subject::Other => None,
+        };
+        let message = match (&e, name) {
+            (ApiError::Checkpoint(PinError::Truncated { .. } | PinError::Rewritten { .. }), Some(ledger)) => {
+                format!("{}: {e} ({})", ledger.display(), files.checkpoint.map_or(String::new(), |c| c.display().to_string()))
+            }
+            (_, Some(file)) => format!("{}: {e}", file.display()),
+            (_, None) => e.to_string(),
+        };
+        let hint = match &e {
+            ApiError::Defect(d) if d.is_torn_tail() => files.ledger.map(|l| {
+                format!("the last line is incomplete; `fairboard recover --ledger {}` cuts it, keeping a backup", l.display())
+            }),
+            ApiError::Mismatch(_) => Some(
+                "use the adopted pack, or pass --policy-override to evaluate this one anyway (the report will say so)"
+                    .to_owned(),
+            ),
+            _ => e.hint().map(str::to_owned),
+        };
+        let code = if e.kind() == ErrorKind::Verification { EXIT_FAIL } else { EXIT_USAGE };
+        Self { code, message, hint }
+    }
+}
+
+/// The files a command read, so that an error can name the one it is about.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Files<'a> {
+    /// The ledger.
+    pub ledger: Option<&'a std::path::Path>,
+    /// The checkpoint.
+    pub checkpoint: Option<&'a std::path::Path>,
 }
 
 /// fairboard: signed, hash-chained leaderboard ledgers and executable fairness policies.
@@ -354,7 +403,11 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             use std::io::Write as _;
-            let _ = writeln!(std::io::stderr().lock(), "error: {}", e.message);
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "error: {}", e.message);
+            if let Some(hint) = &e.hint {
+                let _ = writeln!(err, "help: {hint}");
+            }
             ExitCode::from(e.code)
         }
     }

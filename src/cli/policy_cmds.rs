@@ -1,54 +1,36 @@
 //! `check` and `policy test`.
 
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
 
-use super::{CliError, ReportFormat};
-use crate::facts::{Facts, FactsBuilder};
-use crate::ledger::{self, VerifyError};
-use crate::policy::{self, PolicyPack, admission, testing};
-use crate::report::{LedgerInfo, PlanReport, PolicyOverride, Report};
-
-/// Verifies `path` (under its own declared operator key) while building its facts as of `at`.
-pub fn ledger_builder(path: &Path, at: Option<i64>) -> Result<(FactsBuilder, ledger::Head), CliError> {
-    let file = std::fs::File::open(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
-    let mut builder = FactsBuilder::new(at);
-    match ledger::verify_stream(BufReader::with_capacity(1 << 20, file), None, |r| builder.push(r)) {
-        Ok(head) => Ok((builder, head)),
-        Err(VerifyError::Defect(d)) => Err(CliError::fail(format!("{}: ledger does not verify: {d}", path.display()))),
-        Err(e) => Err(CliError::usage(format!("{}: {e}", path.display()))),
-    }
-}
-
-/// Checks the pack against the ledger's adopted one: an error without `--policy-override`, the
-/// report's override note with it.
-pub fn adoption(pack: &PolicyPack, facts: &Facts, allow_override: bool) -> Result<Option<PolicyOverride>, CliError> {
-    match admission::check_adopted(pack, facts) {
-        Ok(()) => Ok(None),
-        Err(e) if allow_override => Ok(Some(PolicyOverride { adopted_digest: e.adopted, adopted_seq: e.seq })),
-        Err(e) => Err(CliError::usage(e)),
-    }
-}
+use super::audit_cmds::open_ledger;
+use super::{CliError, Files, ReportFormat};
+use crate::api::report::Report;
+use crate::api::{self, Options};
+use crate::store::{SystemClock, packs, policy_tests as testing};
 
 /// Parses `--at`.
 pub fn parse_at(at: Option<&str>) -> Result<Option<i64>, CliError> {
-    at.map(|t| crate::time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| CliError::usage(format!("--at: {e}"))))
-        .transpose()
+    at.map(|t| {
+        crate::primitives::time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| CliError::usage(format!("--at: {e}")))
+    })
+    .transpose()
 }
 
 /// Prints a report in the chosen format.
-pub fn print_report(report: &Report, format: ReportFormat) {
+pub fn print_report(report: &Report, format: ReportFormat) -> Result<(), CliError> {
     let text = match format {
         ReportFormat::Table => report.to_table(),
-        ReportFormat::Json => report.to_json(),
+        ReportFormat::Json => report.to_json().map_err(CliError::usage)?,
         ReportFormat::Markdown => report.to_markdown(),
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    Ok(())
 }
 
-fn judged_at(facts: &Facts) -> String {
-    chrono::DateTime::from_timestamp_millis(facts.now).map_or_else(String::new, crate::time::format)
+/// A ledger that does not verify, as `check` and `check --plan` report it.
+fn check_error(e: api::ApiError, path: &Path) -> CliError {
+    CliError::api(e, &Files { ledger: Some(path), checkpoint: None })
 }
 
 /// `fairboard check --ledger FILE --policy PACK [--at T] [--format table|json|markdown]`.
@@ -60,14 +42,10 @@ pub fn check(
     allow_override: bool,
 ) -> Result<(), CliError> {
     let at = parse_at(at)?;
-    let pack = policy::load(policy).map_err(CliError::usage)?;
-    let facts = ledger_builder(path, at)?.0.finish();
-    let policy_override = adoption(&pack, &facts, allow_override)?;
-    let info = LedgerInfo { records: facts.records, head: facts.head.clone(), at: judged_at(&facts) };
-    let evaluation = policy::evaluate(&pack, Arc::new(facts));
-    let mut report = Report::new(&pack, info, evaluation);
-    report.policy_override = policy_override;
-    print_report(&report, format);
+    let pack = packs::load(policy).map_err(CliError::usage)?;
+    let options = Options { at, allow_override, clock: Some(SystemClock::shared()) };
+    let report = api::check(open_ledger(path)?, &pack, &options).map_err(|e| check_error(e, path))?;
+    print_report(&report, format)?;
     if report.fails() {
         return Err(CliError::fail(format!(
             "policy `{}` failed: {} deny finding(s), {} rule error(s)",
@@ -86,31 +64,18 @@ pub fn what_if(
     format: ReportFormat,
     allow_override: bool,
 ) -> Result<(), CliError> {
-    let pack = policy::load(policy).map_err(CliError::usage)?;
-    let plan = crate::plan::load(plan).map_err(CliError::usage)?;
-    let (builder, head) = ledger_builder(path, None)?;
-    let facts = builder.judged_at(head.time.timestamp_millis());
-    let policy_override = adoption(&pack, &facts, allow_override)?;
-    let info = LedgerInfo { records: facts.records, head: facts.head.clone(), at: judged_at(&facts) };
-    drop(facts);
-    let provider = provider.map(str::to_owned).or_else(|| plan.provider.clone());
-    let verdict = crate::plan::what_if(
-        &pack,
-        builder,
-        (head.records, &head.hash, head.time.timestamp_millis()),
-        &plan,
-        provider.as_deref(),
-    )
-    .map_err(CliError::usage)?;
+    let pack = packs::load(policy).map_err(CliError::usage)?;
+    let plan = packs::load_plan(plan).map_err(CliError::usage)?;
+    let options = Options { at: None, allow_override, clock: Some(SystemClock::shared()) };
     let report =
-        PlanReport { policy: crate::report::PolicyInfo::of(&pack), policy_override, ledger: info, plan: verdict };
+        api::what_if(open_ledger(path)?, &pack, &plan, provider, &options).map_err(|e| check_error(e, path))?;
     let text = match format {
         ReportFormat::Table => report.to_table(),
-        ReportFormat::Json => report.to_json(),
+        ReportFormat::Json => report.to_json().map_err(CliError::usage)?,
         ReportFormat::Markdown => report.to_markdown(),
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
-    if report.plan.denies() {
+    if report.denies() {
         return Err(CliError::fail("the plan would introduce deny findings"));
     }
     Ok(())

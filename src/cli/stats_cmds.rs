@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::CliError;
 use crate::facts::{Facts, FactsBuilder};
 use crate::ledger::{self, VerifyError};
-use crate::stats::import::{self, fastchat, metadata};
+use crate::import::{self, fastchat, metadata};
 use crate::stats::pairs::{Comparisons, PeriodFilter};
 use crate::stats::scores::{ScoresError, scoreboard};
 use crate::stats::{AnchorSpec, CiMethod, Scoreboard, bootstrap, sampling, selection};
@@ -57,7 +57,7 @@ fn ledger_facts(path: &Path) -> Result<Facts, CliError> {
     let file = std::fs::File::open(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
     let mut builder = FactsBuilder::new(None);
     match ledger::verify_stream(BufReader::with_capacity(1 << 20, file), None, |r| builder.push(r)) {
-        Ok(_) => Ok(builder.finish()),
+        Ok(_) => builder.finish().map_err(|e| CliError::usage(format!("{}: {e}", path.display()))),
         Err(VerifyError::Defect(d)) => Err(CliError::fail(format!("{}: ledger does not verify: {d}", path.display()))),
         Err(e) => Err(CliError::usage(format!("{}: {e}", path.display()))),
     }
@@ -66,13 +66,13 @@ fn ledger_facts(path: &Path) -> Result<Facts, CliError> {
 fn parse_time(flag: &str, value: Option<&str>) -> Result<Option<i64>, CliError> {
     value
         .map(|t| {
-            crate::time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| CliError::usage(format!("{flag}: {e}")))
+            crate::primitives::time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| CliError::usage(format!("{flag}: {e}")))
         })
         .transpose()
 }
 
 fn iso(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), crate::time::format)
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), crate::primitives::time::format)
 }
 
 fn write_stdout(text: &str) {
@@ -201,8 +201,8 @@ fn scores_table(board: &Scoreboard, filter: PeriodFilter, selections: &[selectio
             "\nbest-of-N (variants the provider tested in the {} days before the release):\n",
             selection::WINDOW_DAYS
         ));
-        let rows: Vec<Vec<String>> = shown.iter().map(|s| crate::audit::SelectionRow::from(*s).cells()).collect();
-        out.push_str(&crate::report::table(
+        let rows: Vec<Vec<String>> = shown.iter().map(|s| crate::api::audit::SelectionRow::from(*s).cells()).collect();
+        out.push_str(&crate::render::report::table(
             &["model", "provider", "N", "rating", "sigma", "sigma*sqrt(2 ln N)", "adjusted"],
             &rows,
         ));
@@ -286,12 +286,12 @@ fn sampling_table(report: &sampling::SamplingReport) -> String {
             .collect()
     };
     out.push_str("per model (share of battle appearances; uniform = 1 / models):\n");
-    out.push_str(&crate::report::table(
+    out.push_str(&crate::render::report::table(
         &["model", "provider", "recommended", "configured", "realised"],
         &rows(&report.models, true),
     ));
     out.push_str("\nper provider (share of battles with at least one of its models):\n");
-    out.push_str(&crate::report::table(
+    out.push_str(&crate::render::report::table(
         &["provider", "recommended", "configured", "realised"],
         &rows(&report.providers, false),
     ));

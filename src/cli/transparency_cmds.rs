@@ -8,11 +8,11 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use ed25519_dalek::VerifyingKey;
-use serde_json::{Value, json};
+
 
 use super::CliError;
-use crate::canonical::to_canonical_string;
-use crate::crypto;
+use crate::primitives::canonical::to_canonical_string;
+use crate::primitives::crypto;
 use crate::ledger::{self, Head, Record, VerifyError};
 use crate::merkle::checkpoint::{MAX_NOTE_BYTES, check_key_name};
 use crate::merkle::proof::{MAX_PROOF_BYTES, Verified};
@@ -22,7 +22,7 @@ use crate::merkle::{
 };
 
 /// Reads at most `limit` bytes of `path`; larger files are refused (exit 2).
-fn read_limited(path: &Path, limit: usize, what: &str) -> Result<Vec<u8>, CliError> {
+pub(crate) fn read_limited(path: &Path, limit: usize, what: &str) -> Result<Vec<u8>, CliError> {
     let file = std::fs::File::open(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
     let mut bytes = Vec::new();
     file.take(limit as u64 + 1)
@@ -60,7 +60,7 @@ fn open_checkpoint(path: &Path, text: &str, origin: &str, key: &VerifyingKey) ->
 fn verify_ledger(
     path: &Path,
     trust: Option<&VerifyingKey>,
-    on_record: impl FnMut(&Record) + Send,
+    on_record: impl FnMut(&crate::ledger::VerifiedRecord) + Send,
 ) -> Result<Head, CliError> {
     let file = std::fs::File::open(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
     match ledger::verify_stream(BufReader::with_capacity(1 << 20, file), trust, on_record) {
@@ -78,7 +78,7 @@ fn leaf(record: &Record) -> Option<crate::merkle::Hash> {
 /// `fairboard checkpoint --ledger FILE --key OP.key --origin ORIGIN`.
 pub fn checkpoint(path: &Path, key: &Path, origin: &str) -> Result<(), CliError> {
     check_key_name(origin).map_err(|e| CliError::usage(format!("--origin: {e}")))?;
-    let key = crypto::read_signing_key(key).map_err(CliError::usage)?;
+    let key = crate::store::keys::read_signing_key(key).map_err(CliError::usage)?;
     let public = key.verifying_key();
     let mut range = CompactRange::new();
     let mut bad_leaf = false;
@@ -100,7 +100,7 @@ pub fn checkpoint(path: &Path, key: &Path, origin: &str) -> Result<(), CliError>
 
 /// `fairboard vkey --pub OP.pub --name ORIGIN`.
 pub fn vkey(public: &Path, name: &str) -> Result<(), CliError> {
-    let key = crypto::read_verifying_key(public).map_err(CliError::usage)?;
+    let key = crate::store::keys::read_verifying_key(public).map_err(CliError::usage)?;
     let verifier = NoteVerifier::new(name, key).map_err(|e| CliError::usage(format!("--name: {e}")))?;
     outln!("{}", verifier.to_vkey());
     Ok(())
@@ -124,7 +124,7 @@ fn load_for_proofs(path: &Path, want: Option<u64>) -> Result<ProvingLedger, CliE
             None => bad = Some(format!("seq {}: hash is not 64 hex digits", r.seq)),
         }
         if Some(r.seq) == want {
-            match serde_json::to_value(r)
+            match serde_json::to_value(r.record())
                 .map_err(|e| e.to_string())
                 .and_then(|v| to_canonical_string(&v).map_err(|e| e.to_string()))
             {
@@ -270,66 +270,4 @@ pub fn verify_proof(proof_path: &Path, vkey: &str) -> Result<(), CliError> {
         ),
     }
     Ok(())
-}
-
-/// The `--checkpoint` check of `verify`: a signed checkpoint that the ledger must match or extend.
-pub(crate) struct CheckpointPin {
-    path: std::path::PathBuf,
-    checkpoint: Checkpoint,
-    range: CompactRange,
-    bad_leaf: bool,
-}
-
-impl CheckpointPin {
-    /// Reads the checkpoint and verifies its signature under the trusted operator key, with the
-    /// checkpoint's origin as key name (exit 1 if it does not verify, 2 if it is not a checkpoint).
-    pub(crate) fn load(path: &Path, trust: &VerifyingKey) -> Result<Self, CliError> {
-        let (parsed, text) = read_checkpoint(path)?;
-        let checkpoint = open_checkpoint(path, &text, &parsed.origin, trust)?;
-        Ok(Self { path: path.to_path_buf(), checkpoint, range: CompactRange::new(), bad_leaf: false })
-    }
-
-    /// Feeds one verified record, in order.
-    pub(crate) fn observe(&mut self, record: &Record) {
-        if self.range.size() < self.checkpoint.size {
-            match leaf(record) {
-                Some(h) => self.range.push(h),
-                None => self.bad_leaf = true,
-            }
-        }
-    }
-
-    /// After the whole ledger verified with `records` records: the ledger must hold at least the
-    /// checkpoint's records and their tree head must be its root.
-    pub(crate) fn finish(&self, records: u64) -> Result<(), CliError> {
-        let cp = &self.checkpoint;
-        if records < cp.size {
-            return Err(CliError::fail(format!(
-                "ledger has {records} records, fewer than the {} of checkpoint {}: truncated below the checkpoint",
-                cp.size,
-                self.path.display()
-            )));
-        }
-        if self.bad_leaf || self.range.size() != cp.size || self.range.root() != cp.root {
-            return Err(CliError::fail(format!(
-                "the first {} records do not hash to the root of checkpoint {}: history was rewritten or forked",
-                cp.size,
-                self.path.display()
-            )));
-        }
-        Ok(())
-    }
-
-    /// One line for people, after a successful check.
-    pub(crate) fn describe(&self, records: u64) -> String {
-        let cp = &self.checkpoint;
-        let how = if records == cp.size { "matches" } else { "extends" };
-        format!("checkpoint: ledger {how} {} at tree size {} (root {})", cp.origin, cp.size, crypto::hex(&cp.root))
-    }
-
-    /// The checkpoint as a JSON object for `verify --format json`.
-    pub(crate) fn to_json(&self) -> Value {
-        let cp = &self.checkpoint;
-        json!({"origin": cp.origin, "size": cp.size, "root": crypto::hex(&cp.root)})
-    }
 }

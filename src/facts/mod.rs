@@ -9,9 +9,9 @@ mod builder;
 
 use std::collections::BTreeMap;
 
-pub use builder::FactsBuilder;
+pub use builder::{FactsBuilder, FactsError};
 
-use crate::event::{License, Visibility};
+use crate::ledger::event::{License, Visibility};
 
 /// Milliseconds in a day.
 pub const DAY_MS: i64 = 86_400_000;

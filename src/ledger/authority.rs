@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
 
-use crate::crypto;
+use crate::primitives::crypto;
 
 /// Event types a provider key may sign (each has a `provider` field that must be the key's provider).
 pub const PROVIDER_EVENTS: [&str; 4] =

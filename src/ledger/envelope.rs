@@ -77,13 +77,13 @@ fn envelope_time(s: &str) -> Option<DateTime<Utc>> {
     if !shape || &b[17..19] == b"60" {
         return None;
     }
-    crate::time::parse(s).ok()
+    crate::primitives::time::parse(s).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::schemas;
+    use crate::ledger::schema::schemas;
     use proptest::prelude::*;
 
     /// What the general path makes of a line's envelope: the record, if the schema accepts it.
@@ -105,7 +105,7 @@ mod tests {
         if let Some((record, time)) = read(line) {
             let general = general(line);
             prop_assert_eq!(general.as_ref(), Some(&record), "fast path accepted what the schema refuses: {}", line);
-            prop_assert_eq!(crate::time::parse(&record.time).ok(), Some(time));
+            prop_assert_eq!(crate::primitives::time::parse(&record.time).ok(), Some(time));
         }
         Ok(())
     }

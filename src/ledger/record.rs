@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::canonical::{CanonicalError, to_canonical_string};
-use crate::crypto;
+use crate::primitives::canonical::{CanonicalError, to_canonical_string};
+use crate::primitives::crypto;
 
 /// The bytes hashed before a record body, separating record hashes from every other use of SHA-256.
 pub const HASH_DOMAIN: &[u8] = b"fairboard/record/v1\n";
@@ -206,7 +206,7 @@ mod tests {
 
     #[test]
     fn hash_input_of_vector_record_6() {
-        let Some(dir) = crate::shared::locate("vectors/ledger-v1").unwrap() else { return };
+        let Some(dir) = crate::shared::vector("ledger-v1").unwrap() else { return };
         let ledger = std::fs::read_to_string(dir.join("ledger.jsonl")).unwrap();
         let expected = std::fs::read(dir.join("record6-hash-input.bin")).unwrap();
         let line = ledger.lines().nth(6).unwrap();

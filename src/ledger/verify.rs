@@ -24,11 +24,10 @@ use serde_json::Value;
 use super::authority::{AuthError, Authority};
 use super::envelope;
 use super::record::{GENESIS_PREV, Record};
-use crate::crypto;
-use crate::schema::{SchemaError, Schemas, Violation, schemas};
+use crate::primitives::crypto;
+use crate::ledger::schema::{SchemaError, Schemas, Violation, schemas};
 
-/// The longest record line accepted, in bytes (the newline excluded).
-pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+pub use crate::primitives::limits::MAX_RECORD_BYTES;
 /// Most lines verified together in one parallel chunk.
 const CHUNK_LINES: usize = 4096;
 /// Most lines one thread takes at a time within a chunk (about a millisecond of signatures).
@@ -46,7 +45,7 @@ pub enum DefectKind {
     #[error("empty ledger: no record at seq 0")]
     Empty,
     /// The last line has no terminating newline: a torn write.
-    #[error("incomplete final record (no terminating newline); `fairboard recover` removes it")]
+    #[error("incomplete final record (no terminating newline)")]
     IncompleteFinalRecord,
     /// The line is longer than [`MAX_RECORD_BYTES`].
     #[error("record longer than {MAX_RECORD_BYTES} bytes")]
@@ -136,6 +135,13 @@ pub struct Defect {
     pub kind: DefectKind,
 }
 
+impl Defect {
+    /// True when the only problem is a torn last line, which recovery (cutting it) repairs.
+    pub fn is_torn_tail(&self) -> bool {
+        self.kind == DefectKind::IncompleteFinalRecord
+    }
+}
+
 /// Why verification could not finish or did not pass.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
@@ -165,6 +171,49 @@ pub struct Head {
     pub leaderboard: String,
     /// Keys and roles in force after the last record.
     pub authority: Authority,
+}
+
+/// A record that verification accepted (or that [`super::chain::Chain`] signed), with its time
+/// already parsed. Only those two make them, so facts can only be built from verified records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedRecord {
+    record: Record,
+    time: DateTime<Utc>,
+}
+
+impl VerifiedRecord {
+    /// Wraps a record whose checks passed.
+    pub(crate) fn new(record: Record, time: DateTime<Utc>) -> Self {
+        Self { record, time }
+    }
+
+    /// The record as signed.
+    pub fn record(&self) -> &Record {
+        &self.record
+    }
+
+    /// The record's time.
+    pub fn time(&self) -> DateTime<Utc> {
+        self.time
+    }
+
+    /// The record's time in Unix milliseconds.
+    pub fn time_ms(&self) -> i64 {
+        self.time.timestamp_millis()
+    }
+
+    /// The record itself.
+    pub fn into_record(self) -> Record {
+        self.record
+    }
+}
+
+impl std::ops::Deref for VerifiedRecord {
+    type Target = Record;
+
+    fn deref(&self) -> &Record {
+        &self.record
+    }
 }
 
 /// A line that passed the context-free checks.
@@ -199,7 +248,7 @@ fn parse_line(schemas: &Schemas, bytes: &[u8]) -> Result<Parsed, DefectKind> {
     let sig = crypto::decode_signature(&record.sig).map_err(|e| DefectKind::Malformed(format!("sig: {e}")))?;
     let time = match time {
         Some(time) => time,
-        None => crate::time::parse(&record.time).map_err(|e| DefectKind::BadTime(e.to_string()))?,
+        None => crate::primitives::time::parse(&record.time).map_err(|e| DefectKind::BadTime(e.to_string()))?,
     };
     Ok(Parsed { record, digest, sig, time })
 }
@@ -235,7 +284,7 @@ impl Chain<'_> {
             Some(head) => {
                 if p.time < head.time {
                     return Err(DefectKind::TimeBackwards {
-                        previous: crate::time::format(head.time),
+                        previous: crate::primitives::time::format(head.time),
                         found: r.time.clone(),
                     });
                 }
@@ -335,7 +384,7 @@ impl Chain<'_> {
         &mut self,
         first_line: u64,
         chunk: Vec<Checked>,
-        on_record: &mut impl FnMut(&Record),
+        on_record: &mut impl FnMut(&VerifiedRecord),
     ) -> Result<(), Defect> {
         for (i, checked) in chunk.into_iter().enumerate() {
             let line = first_line + i as u64;
@@ -349,7 +398,7 @@ impl Chain<'_> {
             if !valid {
                 return Err(defect(DefectKind::Signature(p.record.signer)));
             }
-            on_record(&p.record);
+            on_record(&VerifiedRecord::new(p.record, p.time));
         }
         Ok(())
     }
@@ -362,7 +411,7 @@ impl Chain<'_> {
 pub fn verify_stream<R: BufRead + Send>(
     reader: R,
     trust: Option<&VerifyingKey>,
-    on_record: impl FnMut(&Record) + Send,
+    on_record: impl FnMut(&VerifiedRecord) + Send,
 ) -> Result<Head, VerifyError> {
     verify_in_chunks(reader, trust, on_record, CHUNK_LINES)
 }
@@ -372,7 +421,7 @@ pub fn verify_stream<R: BufRead + Send>(
 fn verify_in_chunks<R: BufRead + Send>(
     mut reader: R,
     trust: Option<&VerifyingKey>,
-    mut on_record: impl FnMut(&Record) + Send,
+    mut on_record: impl FnMut(&VerifiedRecord) + Send,
     chunk_lines: usize,
 ) -> Result<Head, VerifyError> {
     let schemas = schemas()?;
@@ -484,7 +533,7 @@ mod tests {
         let mut prev = GENESIS_PREV.to_owned();
         let mut lines = Vec::new();
         for (seq, (signer, event)) in events.iter().enumerate() {
-            let time = crate::time::format(chrono::DateTime::from_timestamp(1_700_000_000 + seq as i64, 0).unwrap());
+            let time = crate::primitives::time::format(chrono::DateTime::from_timestamp(1_700_000_000 + seq as i64, 0).unwrap());
             let body = RecordBody {
                 seq: seq as u64,
                 time,
@@ -577,7 +626,7 @@ mod tests {
             .try_into()
             .unwrap();
         record["sig"] = Value::String(crypto::sign_b64(&q, &digest));
-        lines[5] = crate::canonical::to_canonical_string(&record).unwrap();
+        lines[5] = crate::primitives::canonical::to_canonical_string(&record).unwrap();
         for chunk in [1, 2, 3, 4, 6, 64] {
             let (result, seen) = run(&lines, Some(&op.verifying_key()), chunk);
             let d = defect(result);

@@ -24,14 +24,11 @@ use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 use super::rfc6962::Hash;
-use crate::crypto;
+use crate::primitives::crypto;
 
 /// The signed-note signature type byte of Ed25519.
 pub const SIG_TYPE_ED25519: u8 = 0x01;
-/// The largest signed note accepted, in bytes.
-pub const MAX_NOTE_BYTES: usize = 64 * 1024;
-/// The most signature lines accepted in one note (the spec asks verifiers to accept at least 16).
-pub const MAX_SIGNATURES: usize = 64;
+pub use crate::primitives::limits::{MAX_NOTE_BYTES, MAX_SIGNATURES};
 /// The line that starts every signature line: em dash (U+2014) and a space.
 pub const SIGNATURE_PREFIX: &str = "\u{2014} ";
 
@@ -468,7 +465,7 @@ mod tests {
 
     #[test]
     fn c2sp_example_vector_file() {
-        let Some(path) = crate::shared::locate("vectors/c2sp/signed-note-example.txt").unwrap() else { return };
+        let Some(path) = crate::shared::vector("c2sp/signed-note-example.txt").unwrap() else { return };
         let text = std::fs::read_to_string(path).unwrap();
         let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
         let verifier = NoteVerifier::from_vkey(lines[0]).unwrap();

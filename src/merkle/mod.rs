@@ -51,7 +51,7 @@ mod tests {
     #[test]
     fn hash_hex_round_trips_and_rejects_bad_input() {
         let h = hash_leaf(b"x");
-        assert_eq!(decode_hash_hex(&crate::crypto::hex(&h)), Some(h));
+        assert_eq!(decode_hash_hex(&crate::primitives::crypto::hex(&h)), Some(h));
         assert_eq!(decode_hash_hex("00"), None);
         assert_eq!(decode_hash_hex(&"g".repeat(64)), None);
         assert_eq!(decode_hash_hex(&"é".repeat(32)), None);

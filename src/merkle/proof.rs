@@ -33,8 +33,8 @@ use sha2::{Digest, Sha256};
 
 use super::checkpoint::{Checkpoint, CheckpointError, NoteVerifier, SIGNATURE_PREFIX};
 use super::rfc6962::{Hash, MerkleError, hash_leaf, verify_consistency, verify_inclusion};
-use crate::canonical::to_canonical_string;
-use crate::crypto;
+use crate::primitives::canonical::to_canonical_string;
+use crate::primitives::crypto;
 use crate::ledger::Record;
 use crate::ledger::record::hash_input;
 
@@ -42,10 +42,7 @@ use crate::ledger::record::hash_input;
 pub const INCLUSION_HEADER: &str = "c2sp.org/tlog-proof@v1";
 /// First line of a consistency proof.
 pub const CONSISTENCY_HEADER: &str = "fairboard/tlog-consistency-proof@v1";
-/// The largest proof file accepted, in bytes (a record line plus two checkpoints).
-pub const MAX_PROOF_BYTES: usize = 64 * 1024 * 1024;
-/// The most hash lines in a proof: enough for any tree of up to 2^64 leaves.
-pub const MAX_PROOF_HASHES: usize = 130;
+pub use crate::primitives::limits::{MAX_PROOF_BYTES, MAX_PROOF_HASHES};
 
 /// Why a proof file is malformed or does not verify.
 #[derive(Debug, thiserror::Error)]
@@ -168,7 +165,7 @@ impl Proof {
             return Err(ProofError::TooLarge);
         }
         let text = std::str::from_utf8(bytes).map_err(|e| ProofError::Malformed {
-            line: crate::input::line_of(bytes, e.valid_up_to()) as usize,
+            line: crate::ledger::input::line_of(bytes, e.valid_up_to()) as usize,
             reason: "not valid UTF-8".into(),
         })?;
         if is_inclusion {
@@ -318,7 +315,7 @@ pub fn parse_record_line(line: &str) -> Result<(Record, [u8; 32]), ProofError> {
     if canonical != line {
         return Err(bad("the line is not the RFC 8785 canonical form of the record".into()));
     }
-    crate::schema::schemas()
+    crate::ledger::schema::schemas()
         .map_err(|e| bad(e.to_string()))?
         .validate_record(&value)
         .map_err(|v| bad(format!("does not match schemas/record.json at {v}")))?;

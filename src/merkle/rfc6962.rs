@@ -442,14 +442,14 @@ mod tests {
     /// `vectors/merkle/rfc6962-roots.txt`: MTH of the first N standard leaves, N = 0..=8.
     #[test]
     fn rfc6962_roots_vector_file() {
-        let Some(path) = crate::shared::locate("vectors/merkle/rfc6962-roots.txt").unwrap() else { return };
+        let Some(path) = crate::shared::vector("merkle/rfc6962-roots.txt").unwrap() else { return };
         let text = std::fs::read_to_string(path).unwrap();
         let leaves = standard_leaves();
         let mut checked = 0;
         for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
             let (n, root) = line.split_once(' ').unwrap();
             let n: usize = n.parse().unwrap();
-            assert_eq!(crate::crypto::hex(&mth(&leaves[..n])), root, "size {n}");
+            assert_eq!(crate::primitives::crypto::hex(&mth(&leaves[..n])), root, "size {n}");
             checked += 1;
         }
         assert_eq!(checked, 9);

@@ -9,16 +9,9 @@
 //! still caught.
 
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-use ed25519_dalek::SigningKey;
-
-use super::{Evaluation, Finding, PolicyPack, RuleError, Severity, evaluate};
-use crate::facts::{Adoption, Facts, FactsBuilder};
-use crate::input::InputEvent;
-use crate::ledger::{Appended, LedgerError, LockedLedger};
+use super::{Evaluation, Finding, PolicyPack, RuleError, Severity};
+use crate::facts::{Adoption, Facts};
 
 /// What candidate events would add.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -58,7 +51,7 @@ pub fn introduced(before: &Evaluation, after: &Evaluation, first_candidate: u64)
 /// A pack that is not the one the ledger adopted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "policy pack `{path}` has digest {given}, but the ledger adopted {adopted} (`{name}` {version}) at seq {seq}\nhelp: use the adopted pack, or pass --policy-override to evaluate this one anyway (the report will say so)"
+    "policy pack `{path}` has digest {given}, but the ledger adopted {adopted} (`{name}` {version}) at seq {seq}"
 )]
 pub struct DigestMismatch {
     /// The pack file given.
@@ -85,7 +78,7 @@ pub fn check_adopted(pack: &PolicyPack, facts: &Facts) -> Result<(), Box<DigestM
     match adopted_mismatch(pack, facts) {
         None => Ok(()),
         Some(a) => Err(Box::new(DigestMismatch {
-            path: pack.path.display().to_string(),
+            path: pack.source.clone(),
             given: pack.digest.clone(),
             adopted: a.digest.clone(),
             name: a.name.clone(),
@@ -93,66 +86,6 @@ pub fn check_adopted(pack: &PolicyPack, facts: &Facts) -> Result<(), Box<DigestM
             seq: a.at.0,
         })),
     }
-}
-
-/// Why an append under a policy did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum AdmissionError {
-    /// The ledger or the events failed as in a plain append.
-    #[error(transparent)]
-    Ledger(#[from] LedgerError),
-    /// The pack is not the adopted one.
-    #[error(transparent)]
-    Mismatch(#[from] Box<DigestMismatch>),
-    /// The candidates would introduce deny findings (or make a deny rule fail).
-    #[error("refused by policy: the events would introduce {} deny finding(s)", .0.findings.iter().filter(|f| f.severity == Severity::Deny).count())]
-    Denied(Introduced),
-}
-
-/// A successful append under a policy.
-#[derive(Debug, Clone)]
-pub struct Admitted {
-    /// The new records.
-    pub appended: Vec<Appended>,
-    /// Warn and info findings the events introduced (they do not block).
-    pub introduced: Introduced,
-}
-
-/// `append --policy`: verifies the ledger, signs the candidates, evaluates the pack without and with
-/// them at their time, and writes them only if they introduce no deny finding. On refusal the file is
-/// untouched.
-pub fn append_with_policy(
-    path: &Path,
-    key: &SigningKey,
-    file: &str,
-    events: &[InputEvent],
-    time: Option<DateTime<Utc>>,
-    pack: &PolicyPack,
-    allow_override: bool,
-) -> Result<Admitted, AdmissionError> {
-    let mut builder = FactsBuilder::new(None);
-    let ledger = LockedLedger::open(path, |r| builder.push(r))?;
-    let prepared = ledger.prepare(key, file, events, time)?;
-    let first = ledger.head().records;
-    let now = prepared
-        .first()
-        .and_then(|(r, _)| crate::time::parse(&r.time).ok())
-        .map_or(builder.judged_at(0).last_time, |t| t.timestamp_millis());
-    let before = builder.judged_at(now);
-    for (record, _) in &prepared {
-        builder.push(record);
-    }
-    let after = builder.judged_at(now);
-    if !allow_override {
-        check_adopted(pack, &after)?;
-    }
-    let (before, after) = rayon::join(|| evaluate(pack, Arc::new(before)), || evaluate(pack, Arc::new(after)));
-    let new = introduced(&before, &after, first);
-    if new.denies() {
-        return Err(AdmissionError::Denied(new));
-    }
-    let appended = ledger.commit(&prepared)?;
-    Ok(Admitted { appended, introduced: new })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use rhai::{Dynamic, Engine, Scope};
 
 use super::finding::{Finding, RuleError};
-use super::host::{self, FactsHandle, ScriptFinding};
+use super::host::{self, FactsHandle, ScriptFinding, SharedClock};
 use super::limits;
 use super::pack::{PolicyPack, Rule, params_to_dynamic};
 use crate::facts::Facts;
@@ -21,11 +21,15 @@ pub struct Evaluation {
 }
 
 /// Evaluates every enabled rule of `pack` against `facts`. Rules run in parallel and independently:
-/// one rule's failure never stops another.
-pub fn evaluate(pack: &PolicyPack, facts: Arc<Facts>) -> Evaluation {
+/// one rule's failure never stops another. `clock` (if any) backs the per-script seconds limit.
+pub fn evaluate(pack: &PolicyPack, facts: Arc<Facts>, clock: Option<&SharedClock>) -> Evaluation {
     let engine = host::engine();
-    let outcomes: Vec<Result<Vec<Finding>, RuleError>> =
-        pack.rules.par_iter().filter(|r| r.enabled).map(|rule| run_rule(&engine, rule, &facts)).collect();
+    let outcomes: Vec<Result<Vec<Finding>, RuleError>> = pack
+        .rules
+        .par_iter()
+        .filter(|r| r.enabled)
+        .map(|rule| host::with_clock(clock, || run_rule(&engine, rule, &facts)))
+        .collect();
     let mut out = Evaluation::default();
     for outcome in outcomes {
         match outcome {

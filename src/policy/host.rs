@@ -7,9 +7,9 @@
 //! [`super::limits`] is set. Scripts see facts only through the functions registered here, each of
 //! which returns fresh copies, so a script cannot change what another rule sees.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rhai::packages::{
     ArithmeticPackage, BasicArrayPackage, BasicFnPackage, BasicIteratorPackage, BasicMapPackage, BasicMathPackage,
@@ -69,11 +69,36 @@ pub fn engine() -> Engine {
     engine
 }
 
+/// A monotonic clock for the sandbox's seconds backstop ([`limits::MAX_SCRIPT_SECONDS`]). The host
+/// reads no clock of its own (the system clock panics on wasm32): the adapter passes one in, and
+/// without one only the operation and size limits bound a script.
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    /// Time since an arbitrary, fixed origin.
+    fn now(&self) -> Duration;
+}
+
+/// A clock shared by the threads that evaluate a pack.
+pub type SharedClock = Arc<dyn Clock>;
+
 thread_local! {
+    /// The clock of the evaluation running on this thread, if it was given one.
+    static CLOCK: RefCell<Option<SharedClock>> = const { RefCell::new(None) };
     /// When the current call into a script on this thread started.
-    static SCRIPT_START: Cell<Option<Instant>> = const { Cell::new(None) };
+    static SCRIPT_START: Cell<Option<Duration>> = const { Cell::new(None) };
     /// Time this call has spent in native statistics functions (excluded from the script's budget).
     static NATIVE_TIME: Cell<Duration> = const { Cell::new(Duration::ZERO) };
+}
+
+/// Runs `f` with `clock` as this thread's sandbox clock (restoring the previous one after).
+pub(crate) fn with_clock<T>(clock: Option<&SharedClock>, f: impl FnOnce() -> T) -> T {
+    let previous = CLOCK.replace(clock.cloned());
+    let out = f();
+    CLOCK.set(previous);
+    out
+}
+
+fn clock_now() -> Option<Duration> {
+    CLOCK.with_borrow(|c| c.as_ref().map(|c| c.now()))
 }
 
 /// The progress callback: stops a script whose own execution time exceeds
@@ -81,7 +106,7 @@ thread_local! {
 /// operation 1 starts the clock; a call runs on one thread from start to end.
 fn script_clock(ops: u64) -> Option<Dynamic> {
     if ops <= 1 {
-        SCRIPT_START.set(Some(Instant::now()));
+        SCRIPT_START.set(clock_now());
         NATIVE_TIME.set(Duration::ZERO);
         return None;
     }
@@ -89,7 +114,7 @@ fn script_clock(ops: u64) -> Option<Dynamic> {
         return None;
     }
     let start = SCRIPT_START.get()?;
-    let script_time = start.elapsed().saturating_sub(NATIVE_TIME.get());
+    let script_time = clock_now()?.saturating_sub(start).saturating_sub(NATIVE_TIME.get());
     if script_time > Duration::from_secs(limits::MAX_SCRIPT_SECONDS) {
         return Some(text(&format!(
             "script time limit of {} s exceeded (after {ops} operations; changing a large array or map \
@@ -120,9 +145,11 @@ pub fn describe_error(err: &EvalAltResult) -> String {
 
 /// Runs a native statistics function, keeping its time out of the calling script's budget.
 fn native<T>(f: impl FnOnce() -> T) -> T {
-    let start = Instant::now();
+    let start = clock_now();
     let out = f();
-    NATIVE_TIME.set(NATIVE_TIME.get().saturating_add(start.elapsed()));
+    if let (Some(start), Some(end)) = (start, clock_now()) {
+        NATIVE_TIME.set(NATIVE_TIME.get().saturating_add(end.saturating_sub(start)));
+    }
     out
 }
 
@@ -164,7 +191,7 @@ fn model_map(f: &Facts, id: &str, m: &ModelFact) -> Dynamic {
         ("id", text(id)),
         ("provider", text(&m.provider)),
         ("license", text(m.license.as_str())),
-        ("visibility", text(if m.visibility == crate::event::Visibility::Public { "public" } else { "private" })),
+        ("visibility", text(if m.visibility == crate::ledger::event::Visibility::Public { "public" } else { "private" })),
         ("is_public", Dynamic::from_bool(m.is_public())),
         ("registered_seq", int(m.registered.0)),
         ("registered_at", Dynamic::from_int(m.registered.1)),
@@ -366,7 +393,7 @@ fn register_api(engine: &mut Engine) {
     engine.register_fn("days", |n: i64| n.saturating_mul(DAY_MS));
     engine.register_fn("days", |n: f64| (n * DAY_MS as f64) as i64);
     engine.register_fn("iso", |ms: i64| {
-        chrono::DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), crate::time::format)
+        chrono::DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), crate::primitives::time::format)
     });
 }
 

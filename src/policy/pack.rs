@@ -6,7 +6,7 @@
 //! Errors give the file, line, column and the JSON pointer into the pack.
 
 use std::collections::BTreeSet;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 use std::sync::LazyLock;
 
 use rhai::{AST, Dynamic, Engine, Map, Scope};
@@ -16,7 +16,8 @@ use sha2::{Digest, Sha256};
 
 use super::finding::Severity;
 use super::host;
-use crate::schema::{self, SchemaError, Violation};
+use super::source::ScriptSource;
+use crate::ledger::schema::{self, SchemaError, Violation};
 
 /// Where in which file a problem is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,8 +121,8 @@ pub struct PolicyPack {
     pub version: String,
     /// `sha256:` + hex of the pack file's bytes (what `policy_adopted` records).
     pub digest: String,
-    /// The pack file.
-    pub path: PathBuf,
+    /// Where the pack came from, as given (a file path, or the name of an embedded pack).
+    pub source: String,
     /// Rules in pack order.
     pub rules: Vec<Rule>,
 }
@@ -150,23 +151,15 @@ struct RawRule {
 static PACK_SCHEMA: LazyLock<Result<jsonschema::Validator, SchemaError>> =
     LazyLock::new(|| schema::compile("policy-pack.json", include_str!("../../schemas/policy-pack.json")));
 
-/// The largest YAML document parsed (a pack, a rule script, a YAML plan), in bytes. Packs are a few
-/// kilobytes; YAML costs a few hundred bytes of memory per token, so the cap bounds memory at a few
-/// hundred megabytes. Large plans belong in JSON Lines.
-pub const MAX_YAML_BYTES: usize = 1024 * 1024;
-
-/// The deepest flow nesting (`[`, `{`) let through to the YAML parser. The parser's work per token
-/// grows with the flow depth, so 100,000 `[` would take minutes; serde_yaml refuses more than 128
-/// levels of any nesting anyway. The count ignores quoting and comments, so it can only over-count.
-pub const MAX_YAML_FLOW_DEPTH: usize = 256;
+pub use crate::primitives::limits::{MAX_PACK_BYTES, MAX_YAML_BYTES, MAX_YAML_FLOW_DEPTH};
 
 /// Parses YAML text into JSON, with the location of a syntax error. The read is strict
-/// ([`crate::input::strict`]): a mapping that names a key twice, a `.nan` or `.inf`, or an integer beyond
+/// ([`crate::ledger::input::strict`]): a mapping that names a key twice, a `.nan` or `.inf`, or an integer beyond
 /// 64 bits is an error at its JSON pointer. serde_yaml bounds nesting depth and alias expansion; size
 /// and flow depth are bounded here first ([`MAX_YAML_BYTES`], [`MAX_YAML_FLOW_DEPTH`]).
 pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, PackError> {
     let at = |offset: Option<usize>| {
-        let line = offset.map_or(0, |o| crate::input::line_of(text.as_bytes(), o) as usize);
+        let line = offset.map_or(0, |o| crate::ledger::input::line_of(text.as_bytes(), o) as usize);
         Location { file: file.to_owned(), line, column: 0, pointer: String::new() }
     };
     if text.len() > MAX_YAML_BYTES {
@@ -177,7 +170,7 @@ pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, PackError> {
         let message = format!("nested deeper than {MAX_YAML_FLOW_DEPTH} levels of `[` and `{{`");
         return Err(PackError::Yaml { at: at(Some(offset)), message });
     }
-    crate::input::strict::read(serde_yaml::Deserializer::from_str(text)).map_err(|e| {
+    crate::ledger::input::strict::read(serde_yaml::Deserializer::from_str(text)).map_err(|e| {
         let (mut line, mut column) = e.error.location().map_or((0, 0), |l| (l.line(), l.column()));
         let (pointer, message) = match e.refusal {
             Some(r) => {
@@ -220,16 +213,6 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
-/// The largest pack file or rule script read, in bytes (see [`MAX_YAML_BYTES`]).
-pub const MAX_PACK_BYTES: u64 = MAX_YAML_BYTES as u64;
-
-/// Reads at most `limit` bytes of `path`; `Ok(None)` if the file is longer.
-pub(crate) fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= limit).then_some(bytes))
-}
 
 /// Finds the line and column of the node at `pointer` in YAML `text` (best effort: `(0, 0)` if unknown).
 pub fn locate(text: &str, pointer: &str) -> (usize, usize) {
@@ -252,28 +235,15 @@ pub fn locate(text: &str, pointer: &str) -> (usize, usize) {
     node.span().start().map_or((0, 0), |m| (m.line(), m.column()))
 }
 
-/// Loads and checks the pack at `path`.
-pub fn load(path: &Path) -> Result<PolicyPack, PackError> {
-    let file = path.display().to_string();
-    let bytes = read_bounded(path, MAX_PACK_BYTES).map_err(|source| PackError::Io { file: file.clone(), source })?;
-    let Some(bytes) = bytes else {
-        let at = Location { file, line: 0, column: 0, pointer: String::new() };
-        return Err(PackError::Invalid {
-            at,
-            message: format!("larger than {MAX_PACK_BYTES} bytes; expected a policy pack"),
-        });
-    };
-    load_bytes(path, &bytes)
-}
-
-/// Loads and checks a pack from its bytes; `path` locates scripts and names the file in errors.
-pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<PolicyPack, PackError> {
-    let file = path.display().to_string();
-    let digest = format!("sha256:{}", crate::crypto::hex(&Sha256::digest(bytes)));
+/// Loads and checks a pack from its bytes; `name` names it in errors and reports, `scripts` resolves
+/// its `uses:` paths.
+pub fn load_text(name: &str, bytes: &[u8], scripts: &dyn ScriptSource) -> Result<PolicyPack, PackError> {
+    let file = name.to_owned();
+    let digest = format!("sha256:{}", crate::primitives::crypto::hex(&Sha256::digest(bytes)));
     let text = std::str::from_utf8(bytes).map_err(|e| PackError::Yaml {
         at: Location {
             file: file.clone(),
-            line: crate::input::line_of(bytes, e.valid_up_to()) as usize,
+            line: crate::ledger::input::line_of(bytes, e.valid_up_to()) as usize,
             column: 0,
             pointer: String::new(),
         },
@@ -291,7 +261,6 @@ pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<PolicyPack, PackError> {
     }
     let raw: RawPack = serde_json::from_value(value).map_err(|e| invalid("", e.to_string()))?;
     let engine = host::engine();
-    let dir = path.parent().unwrap_or(Path::new("."));
     let mut seen = BTreeSet::new();
     let mut rules = Vec::with_capacity(raw.rules.len());
     for (i, r) in raw.rules.into_iter().enumerate() {
@@ -307,14 +276,10 @@ pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<PolicyPack, PackError> {
                         format!("`{uses}`: expected a path relative to the pack, without `..` or `.` segments"),
                     ));
                 }
-                let script_path = dir.join(rel);
-                let source = script_path.display().to_string();
-                let cannot =
-                    |e: String| invalid(&format!("/rules/{i}/uses"), format!("cannot read script `{source}`: {e}"));
-                let script = read_bounded(&script_path, MAX_PACK_BYTES)
-                    .map_err(|e| cannot(e.to_string()))?
-                    .ok_or_else(|| cannot(format!("larger than {MAX_PACK_BYTES} bytes")))?;
-                let script = String::from_utf8(script).map_err(|_| cannot("not valid UTF-8".into()))?;
+                let source = scripts.name(uses);
+                let script = scripts.read(uses).map_err(|e| {
+                    invalid(&format!("/rules/{i}/uses"), format!("cannot read script `{source}`: {e}"))
+                })?;
                 (source, script)
             }
             (None, Some(script)) => (format!("{file}#/rules/{i}/script"), script),
@@ -347,7 +312,7 @@ pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<PolicyPack, PackError> {
             ast,
         });
     }
-    Ok(PolicyPack { name: raw.name, version: raw.version, digest, path: path.to_path_buf(), rules })
+    Ok(PolicyPack { name: raw.name, version: raw.version, digest, source: file, rules })
 }
 
 fn check_interface(_engine: &Engine, ast: &AST, rule: &str, source: &str) -> Result<(), String> {

@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::scenario::{DeprecationMode, ProgrammeSpec, Scenario, generated_id};
 use super::{SimError, apportion, below, normal, shuffle, stream, uniform};
-use crate::event::License;
+use crate::ledger::event::License;
 
 /// A provider.
 #[derive(Debug, Clone, PartialEq)]

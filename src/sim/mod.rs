@@ -44,7 +44,7 @@ pub use scenario::Scenario;
 pub use truth::{ReleaseTruth, Truth};
 pub use write::{Written, write_ledger};
 
-use crate::event::Event;
+use crate::ledger::event::Event;
 
 /// Who signs an event of the timeline.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -109,13 +109,13 @@ pub enum SimError {
     BadProviderId(String),
     /// A key could not be written.
     #[error(transparent)]
-    Key(#[from] crate::crypto::CryptoError),
+    Key(#[from] crate::store::keys::KeyFileError),
     /// The embedded policy pack does not load (a bug: a script it uses is not embedded).
     #[error("embedded policy pack: {0}")]
     Pack(#[from] crate::policy::PackError),
     /// An event has no canonical form (a bug).
     #[error(transparent)]
-    Canonical(#[from] crate::canonical::CanonicalError),
+    Canonical(#[from] crate::primitives::canonical::CanonicalError),
     /// The timeline goes back in time (a bug in the caller).
     #[error("timeline event {index} at {time} is earlier than the event before it")]
     TimeBackwards {

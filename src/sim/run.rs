@@ -24,7 +24,7 @@ use super::sampling::{DayPlan, PairCounts, Quota, Sampler};
 use super::scenario::{DeprecationMode, DisclosurePolicy, Scenario, Scheme};
 use super::truth::{ReleaseTruth, Truth, selection_adjusted};
 use super::{Signer, SimError, Simulation, TimedEvent, stream, uniform};
-use crate::event::{Event, License, PairCount, Visibility};
+use crate::ledger::event::{Event, License, PairCount, Visibility};
 
 /// Batches per day under active sampling (the pair probabilities are recomputed between batches).
 pub const ACTIVE_BATCHES: u32 = 4;
@@ -147,8 +147,8 @@ impl<'a> Run<'a> {
             self.push(
                 t0,
                 Event::BattlesRecorded {
-                    period_start: crate::time::format(self.at(d - 1, 0)),
-                    period_end: crate::time::format(self.at(d - 1, 86_399)),
+                    period_start: crate::primitives::time::format(self.at(d - 1, 0)),
+                    period_end: crate::primitives::time::format(self.at(d - 1, 86_399)),
                     pairs,
                 },
                 Signer::Operator,
@@ -317,7 +317,7 @@ impl<'a> Run<'a> {
                 .into_iter()
                 .map(|(i, w)| (self.cast.models[i].id.clone(), (w * 1e6).round() / 1e6))
                 .collect();
-            self.push(t0, Event::SamplingSet { effective_from: crate::time::format(t0), weights }, Signer::Operator);
+            self.push(t0, Event::SamplingSet { effective_from: crate::primitives::time::format(t0), weights }, Signer::Operator);
             self.live = live;
         }
         plan
@@ -516,8 +516,8 @@ impl<'a> Run<'a> {
                     Event::DataReleased {
                         provider: p.id.clone(),
                         records,
-                        period_start: crate::time::format(from),
-                        period_end: crate::time::format(to),
+                        period_start: crate::primitives::time::format(from),
+                        period_end: crate::primitives::time::format(to),
                     },
                     Signer::Operator,
                 ));

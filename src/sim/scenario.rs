@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::SimError;
-use crate::event::License;
+use crate::ledger::event::License;
 
 /// One value per license class.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::event::License;
+use crate::ledger::event::License;
 
 /// Width of a 95% normal interval in standard errors (2 × 1.96, as the brief of the demo reads σ off
 /// a disclosed interval).

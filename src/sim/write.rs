@@ -22,28 +22,9 @@ use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
 
 use super::{Signer, SimError, TimedEvent};
-use crate::crypto;
-use crate::event::{Event, KeyRole};
+use crate::primitives::crypto;
+use crate::ledger::event::{Event, KeyRole};
 use crate::ledger::record::{GENESIS_PREV, RecordBody};
-
-/// The shipped pack's file, as `policy.yaml` holds it.
-pub const PACK: &str = include_str!("../../policies/leaderboard-illusion.yaml");
-
-/// The scripts the shipped pack uses, by their path relative to the pack.
-pub const PACK_SCRIPTS: &[(&str, &str)] = &[
-    ("builtin/data_access_parity.rhai", include_str!("../../policies/builtin/data_access_parity.rhai")),
-    ("builtin/deprecation_parity.rhai", include_str!("../../policies/builtin/deprecation_parity.rhai")),
-    ("builtin/disclose_all_variants.rhai", include_str!("../../policies/builtin/disclose_all_variants.rhai")),
-    ("builtin/graph_connected.rhai", include_str!("../../policies/builtin/graph_connected.rhai")),
-    ("builtin/min_votes_to_list.rhai", include_str!("../../policies/builtin/min_votes_to_list.rhai")),
-    ("builtin/model_sampling_floor.rhai", include_str!("../../policies/builtin/model_sampling_floor.rhai")),
-    ("builtin/no_retraction.rhai", include_str!("../../policies/builtin/no_retraction.rhai")),
-    ("builtin/no_silent_deprecation.rhai", include_str!("../../policies/builtin/no_silent_deprecation.rhai")),
-    ("builtin/provider_sampling_cap.rhai", include_str!("../../policies/builtin/provider_sampling_cap.rhai")),
-    ("builtin/provisional.rhai", include_str!("../../policies/builtin/provisional.rhai")),
-    ("builtin/score_integrity.rhai", include_str!("../../policies/builtin/score_integrity.rhai")),
-    ("builtin/variant_limit.rhai", include_str!("../../policies/builtin/variant_limit.rhai")),
-];
 
 /// What [`write_ledger`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,8 +67,8 @@ fn create(path: &Path, bytes: &[u8]) -> Result<(), SimError> {
 /// Writes the shipped pack and its scripts into `dir`; returns the pack's path.
 pub fn write_pack(dir: &Path) -> Result<PathBuf, SimError> {
     let policy = dir.join("policy.yaml");
-    create(&policy, PACK.as_bytes())?;
-    for (rel, text) in PACK_SCRIPTS {
+    create(&policy, crate::policy::shipped::PACK.as_bytes())?;
+    for (rel, text) in crate::policy::shipped::SCRIPTS {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
             fs::create_dir_all(parent).map_err(io(parent))?;
@@ -106,11 +87,11 @@ pub fn write_ledger(dir: &Path, leaderboard: &str, timeline: &[TimedEvent], seed
         return Err(SimError::Exists(ledger));
     }
     let policy = write_pack(dir)?;
-    let pack = crate::policy::load(&policy)?;
+    let pack = crate::store::packs::load(&policy)?;
 
     let operator = derived_key(seed, "operator");
     let prefix = dir.join("operator");
-    let (operator_key, operator_pub) = crypto::write_keypair(&operator, &prefix)?;
+    let (operator_key, operator_pub) = crate::store::keys::write_keypair(&operator, &prefix)?;
     let providers: BTreeSet<&str> = timeline
         .iter()
         .filter_map(|(_, _, s)| match s {
@@ -126,11 +107,11 @@ pub fn write_ledger(dir: &Path, leaderboard: &str, timeline: &[TimedEvent], seed
         }
         fs::create_dir_all(&keys_dir).map_err(io(&keys_dir))?;
         let key = derived_key(seed, &format!("provider/{p}"));
-        crypto::write_keypair(&key, &keys_dir.join(p))?;
+        crate::store::keys::write_keypair(&key, &keys_dir.join(p))?;
         provider_keys.insert(*p, key);
     }
 
-    let first = timeline.first().map_or_else(crate::time::now, |e| e.0);
+    let first = timeline.first().map_or_else(crate::store::now, |e| e.0);
     let mut preamble: Vec<TimedEvent> = vec![
         (
             first,
@@ -174,7 +155,7 @@ pub fn write_ledger(dir: &Path, leaderboard: &str, timeline: &[TimedEvent], seed
         if last.is_some_and(|l| *time < l) {
             return Err(SimError::TimeBackwards {
                 index: seq.saturating_sub(preamble.len()),
-                time: crate::time::format(*time),
+                time: crate::primitives::time::format(*time),
             });
         }
         last = Some(*time);
@@ -187,7 +168,7 @@ pub fn write_ledger(dir: &Path, leaderboard: &str, timeline: &[TimedEvent], seed
         };
         let body = RecordBody {
             seq: seq as u64,
-            time: crate::time::format(*time),
+            time: crate::primitives::time::format(*time),
             prev,
             signer: signer_id,
             event: event.to_value(),
@@ -211,7 +192,7 @@ mod tests {
     fn embedded_pack_is_complete() {
         let dir = tempfile::tempdir().unwrap();
         let policy = write_pack(dir.path()).unwrap();
-        crate::policy::load(&policy).unwrap();
+        crate::store::packs::load(&policy).unwrap();
         let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/builtin");
         let mut on_disk: Vec<String> = fs::read_dir(shipped)
             .unwrap()
@@ -219,7 +200,7 @@ mod tests {
             .filter(|n| n.ends_with(".rhai"))
             .collect();
         on_disk.sort();
-        let embedded: Vec<&str> = PACK_SCRIPTS.iter().map(|s| s.0).collect();
+        let embedded: Vec<&str> = crate::policy::shipped::SCRIPTS.iter().map(|s| s.0).collect();
         assert_eq!(on_disk, embedded, "add new scripts under policies/builtin to sim::write::PACK_SCRIPTS");
     }
 }

@@ -60,7 +60,8 @@ impl FromStr for AnchorSpec {
 }
 
 /// The anchor applied to a set of ratings.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Anchor {
     /// FastChat's default anchor model, present and rated.
     DefaultModel {

@@ -253,7 +253,8 @@ pub fn fit(n: usize, pairs: &[PairTally], start: Option<&[f64]>, options: FitOpt
 }
 
 /// Why a model has no rating.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Unrateable {
     /// It never won or tied: its MLE would be −∞.
     NoWins,
@@ -280,7 +281,7 @@ impl fmt::Display for Unrateable {
 }
 
 /// Ratings of every model of a [`Comparisons`], with the facts needed to judge and extend them.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Ratings {
     /// All models with battles, sorted (the indices below refer to this list).
     pub models: Vec<String>,

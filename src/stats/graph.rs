@@ -8,7 +8,7 @@
 use super::pairs::PairTally;
 
 /// The strongly connected components of a comparison graph.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Components {
     /// Component of each model: an index into `members`.
     pub of: Vec<usize>,

@@ -17,9 +17,9 @@
 //! - [`selection`]: best-of-N inflation and the selection-adjusted rating;
 //! - [`recompute`]: ratings recomputed from ledger facts for the policy rules (`score-integrity`,
 //!   `graph-connected`);
-//! - [`normal`]: the standard normal distribution functions they share;
-//! - [`import`]: public Arena data (FastChat battles, leaderbot pair counts, leaderboard metadata)
-//!   turned into ledger events.
+//! - [`normal`]: the standard normal distribution functions they share.
+//!
+//! Public Arena data is turned into ledger events by [`crate::import`].
 //!
 //! All results are deterministic: models are sorted by id, sums run in a fixed order, random draws
 //! come from seeded per-replicate streams.
@@ -28,12 +28,9 @@ pub mod anchor;
 pub mod bootstrap;
 pub mod bradley_terry;
 pub mod graph;
-pub mod import;
 pub mod linalg;
 pub mod normal;
 pub mod pairs;
-#[cfg(test)]
-mod real_data;
 pub mod recompute;
 pub mod sampling;
 pub mod sandwich;

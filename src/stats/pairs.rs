@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use crate::facts::{Edge, Facts, Period};
 
 /// The outcomes between two models of a [`Comparisons`]: indices into its `models`, `a < b`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct PairTally {
     /// The first model (smaller id).
     pub a: usize,

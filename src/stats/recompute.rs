@@ -220,27 +220,15 @@ pub fn components_among(facts: &Facts, models: &[String]) -> Vec<Vec<String>> {
 mod tests {
     use super::*;
     use crate::facts::FactsBuilder;
-    use crate::ledger::RecordBody;
-    use ed25519_dalek::SigningKey;
     use serde_json::{Value, json};
 
     fn facts(events: &[Value]) -> Facts {
-        let key = SigningKey::from_bytes(&[3; 32]);
-        let mut prev = crate::ledger::record::GENESIS_PREV.to_owned();
+        let t = crate::primitives::time::parse("2025-03-01T00:00:00Z").unwrap().timestamp_millis();
         let mut b = FactsBuilder::new(None);
         for (i, e) in events.iter().enumerate() {
-            let body = RecordBody {
-                seq: i as u64,
-                time: "2025-03-01T00:00:00Z".into(),
-                prev: prev.clone(),
-                signer: "k".into(),
-                event: e.clone(),
-            };
-            let (r, _) = body.sign(&key).unwrap();
-            prev.clone_from(&r.hash);
-            b.push(&r);
+            b.push_planned(i as u64, t, e);
         }
-        b.finish()
+        b.finish().unwrap()
     }
 
     fn battles(pairs: Value) -> Value {

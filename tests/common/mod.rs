@@ -11,10 +11,32 @@ use fairboard::crypto;
 use fairboard::ledger::record::{GENESIS_PREV, RecordBody};
 use serde_json::{Value, json};
 
-/// The conformance vector directory, or `None` (with a note on stderr) when `../shared` is absent, as on
-/// a clean clone of this repository alone.
+/// The vendored ledger-v1 conformance vectors (`tests/vectors/ledger-v1`, copied from the design
+/// repository's `shared/vectors`): present on every clone, so the spec tests never skip.
 pub fn vectors_dir() -> Option<PathBuf> {
-    fairboard::shared::locate("vectors/ledger-v1").unwrap()
+    vector("ledger-v1").unwrap()
+}
+
+/// A vendored conformance vector under `tests/vectors/`.
+pub fn vector(rel: &str) -> Result<Option<PathBuf>, String> {
+    Ok(Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(rel)))
+}
+
+/// The environment variable that makes a missing `../shared` an error instead of a skip (CI sets it).
+pub const REQUIRE_SHARED: &str = "FAIRBOARD_REQUIRE_SHARED";
+
+/// `../shared/<rel>` (real Arena data) if it exists; `Ok(None)` (with a note on stderr) if it does
+/// not and [`REQUIRE_SHARED`] is unset; an error if it is required and missing.
+pub fn shared(rel: &str) -> Result<Option<PathBuf>, String> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared").join(rel);
+    if path.exists() {
+        return Ok(Some(path));
+    }
+    if std::env::var_os(REQUIRE_SHARED).is_some_and(|v| v == "1") {
+        return Err(format!("{} is required ({REQUIRE_SHARED}=1) but missing", path.display()));
+    }
+    eprintln!("skipping: {} not present", path.display());
+    Ok(None)
 }
 
 /// The real `fairboard` binary.
@@ -40,7 +62,7 @@ pub fn b64(key: &SigningKey) -> String {
 /// Writes `dir/name.key` and `dir/name.pub` for `key` and returns the prefix.
 pub fn write_key(dir: &Path, name: &str, key: &SigningKey) -> PathBuf {
     let prefix = dir.join(name);
-    crypto::write_keypair(key, &prefix).unwrap();
+    fairboard::store::keys::write_keypair(key, &prefix).unwrap();
     prefix
 }
 

@@ -1,14 +1,10 @@
-//! Ed25519 keys: generation, PEM files, key ids and strict verification.
+//! Ed25519 keys: PEM texts, key ids and strict verification (key files are [`crate::store::keys`]).
 //!
 //! Keys live on disk as PKCS#8 (private) and SPKI (public) PEM, the forms OpenSSL reads and writes, so
 //! an operator can inspect them with standard tools. Inside the ledger a key appears as standard base64
 //! of its raw 32 bytes and is named by its key id. Verification is always `verify_strict`: it rejects
 //! small-order keys and non-canonical signatures on which Ed25519 implementations disagree, so two
 //! honest auditors can never reach different verdicts about the same ledger.
-
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -17,22 +13,12 @@ use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
-/// Key handling failures. Each names the file involved.
+/// Key handling failures.
 #[derive(Debug, thiserror::Error)]
 pub enum CryptoError {
-    /// A key file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The key file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// A key file is not the PEM form expected.
-    #[error("{path}: not a {expected} Ed25519 key: {detail}")]
+    /// A key text is not the PEM form expected.
+    #[error("not a {expected} Ed25519 key: {detail}")]
     BadPem {
-        /// The key file.
-        path: PathBuf,
         /// Which PEM form was expected.
         expected: &'static str,
         /// The decoder's complaint.
@@ -47,12 +33,6 @@ pub enum CryptoError {
     /// The bytes do not decode to an Ed25519 public key, or to a small-order (weak) one.
     #[error("not a usable Ed25519 public key (invalid point or small order)")]
     BadKey,
-    /// The system random source failed.
-    #[error("no randomness available: {0}")]
-    Random(String),
-    /// `keygen` refuses to overwrite an existing key file.
-    #[error("{0}: already exists; refusing to overwrite a key")]
-    Exists(PathBuf),
 }
 
 /// The ledger's name for a public key: lowercase hex of the first 8 bytes of SHA-256(raw key).
@@ -105,31 +85,16 @@ pub fn verify_strict(key: &VerifyingKey, message: &[u8], signature: &Signature) 
     key.verify_strict(message, signature).is_ok()
 }
 
-/// Generates a fresh key from the operating system's random source.
-pub fn generate() -> Result<SigningKey, CryptoError> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|e| CryptoError::Random(e.to_string()))?;
-    Ok(SigningKey::from_bytes(&seed))
+/// Reads a PKCS#8 PEM private key from its text.
+pub fn signing_key_from_pem(text: &str) -> Result<SigningKey, CryptoError> {
+    SigningKey::from_pkcs8_pem(text)
+        .map_err(|e| CryptoError::BadPem { expected: "PKCS#8 PEM private", detail: e.to_string() })
 }
 
-/// Reads a PKCS#8 PEM private key.
-pub fn read_signing_key(path: &Path) -> Result<SigningKey, CryptoError> {
-    let text = read_text(path)?;
-    SigningKey::from_pkcs8_pem(&text).map_err(|e| CryptoError::BadPem {
-        path: path.to_path_buf(),
-        expected: "PKCS#8 PEM private",
-        detail: e.to_string(),
-    })
-}
-
-/// Reads an SPKI PEM public key.
-pub fn read_verifying_key(path: &Path) -> Result<VerifyingKey, CryptoError> {
-    let text = read_text(path)?;
-    let key = VerifyingKey::from_public_key_pem(&text).map_err(|e| CryptoError::BadPem {
-        path: path.to_path_buf(),
-        expected: "SPKI PEM public",
-        detail: e.to_string(),
-    })?;
+/// Reads an SPKI PEM public key from its text; small-order (weak) keys are refused.
+pub fn verifying_key_from_pem(text: &str) -> Result<VerifyingKey, CryptoError> {
+    let key = VerifyingKey::from_public_key_pem(text)
+        .map_err(|e| CryptoError::BadPem { expected: "SPKI PEM public", detail: e.to_string() })?;
     if key.is_weak() {
         return Err(CryptoError::BadKey);
     }
@@ -138,60 +103,17 @@ pub fn read_verifying_key(path: &Path) -> Result<VerifyingKey, CryptoError> {
 
 /// SPKI PEM text of a public key (what `PREFIX.pub` holds).
 pub fn public_key_pem(key: &VerifyingKey) -> Result<String, CryptoError> {
-    key.to_public_key_pem(LineEnding::LF).map_err(|e| CryptoError::BadPem {
-        path: PathBuf::new(),
-        expected: "SPKI PEM public",
-        detail: e.to_string(),
-    })
+    key.to_public_key_pem(LineEnding::LF)
+        .map_err(|e| CryptoError::BadPem { expected: "SPKI PEM public", detail: e.to_string() })
 }
 
-/// Writes `PREFIX.key` (PKCS#8 PEM, mode 0600) and `PREFIX.pub` (SPKI PEM); refuses to overwrite either.
-pub fn write_keypair(key: &SigningKey, prefix: &Path) -> Result<(PathBuf, PathBuf), CryptoError> {
-    let key_path = with_suffix(prefix, "key");
-    let pub_path = with_suffix(prefix, "pub");
-    for p in [&key_path, &pub_path] {
-        if p.exists() {
-            return Err(CryptoError::Exists(p.clone()));
-        }
-    }
-    // PKCS#8 v1 (RFC 8410 without the optional public key): the form OpenSSL 3.0 writes and reads.
+/// PKCS#8 v1 PEM text of a private key (RFC 8410 without the optional public key: the form OpenSSL
+/// 3.0 writes and reads).
+pub fn private_key_pem(key: &SigningKey) -> Result<String, CryptoError> {
     let v1 = ed25519_dalek::pkcs8::KeypairBytes { secret_key: key.to_bytes(), public_key: None };
-    let private_pem = v1.to_pkcs8_pem(LineEnding::LF).map_err(|e| CryptoError::BadPem {
-        path: key_path.clone(),
-        expected: "PKCS#8 PEM private",
-        detail: e.to_string(),
-    })?;
-    let public_pem = public_key_pem(&key.verifying_key())?;
-    write_new(&key_path, private_pem.as_bytes(), 0o600)?;
-    write_new(&pub_path, public_pem.as_bytes(), 0o644)?;
-    Ok((key_path, pub_path))
-}
-
-fn with_suffix(prefix: &Path, ext: &str) -> PathBuf {
-    let mut s = prefix.as_os_str().to_owned();
-    s.push(".");
-    s.push(ext);
-    PathBuf::from(s)
-}
-
-fn read_text(path: &Path) -> Result<String, CryptoError> {
-    fs::read_to_string(path).map_err(|source| CryptoError::Io { path: path.to_path_buf(), source })
-}
-
-fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<(), CryptoError> {
-    let io = |source| CryptoError::Io { path: path.to_path_buf(), source };
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(mode);
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    let mut file = options.open(path).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.sync_all().map_err(io)
+    v1.to_pkcs8_pem(LineEnding::LF)
+        .map(|pem| pem.to_string())
+        .map_err(|e| CryptoError::BadPem { expected: "PKCS#8 PEM private", detail: e.to_string() })
 }
 
 #[cfg(test)]
@@ -239,8 +161,8 @@ mod tests {
     /// ed25519-speccheck edge cases: our verdict must be `verify_strict`'s (accept case 3 only).
     #[test]
     fn speccheck_cases_follow_verify_strict() {
-        let Some(path) = crate::shared::locate("vectors/ed25519-speccheck/cases.json").unwrap() else { return };
-        let text = fs::read_to_string(path).unwrap();
+        let Some(path) = crate::shared::vector("ed25519-speccheck/cases.json").unwrap() else { return };
+        let text = std::fs::read_to_string(path).unwrap();
         let cases: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
         let mut accepted = Vec::new();
         for (i, case) in cases.iter().enumerate() {
@@ -275,19 +197,4 @@ mod tests {
         assert!(matches!(decode_public_key("not base64"), Err(CryptoError::BadEncoding { .. })));
     }
 
-    #[test]
-    fn keypair_round_trips_through_pem() {
-        let dir = tempfile::tempdir().unwrap();
-        let prefix = dir.path().join("op");
-        let key = generate().unwrap();
-        let (kp, pp) = write_keypair(&key, &prefix).unwrap();
-        assert_eq!(read_signing_key(&kp).unwrap().to_bytes(), key.to_bytes());
-        assert_eq!(read_verifying_key(&pp).unwrap(), key.verifying_key());
-        assert!(matches!(write_keypair(&key, &prefix), Err(CryptoError::Exists(_))));
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(fs::metadata(&kp).unwrap().permissions().mode() & 0o777, 0o600);
-        }
-    }
 }

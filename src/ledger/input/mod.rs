@@ -5,20 +5,12 @@
 
 pub mod strict;
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::Path;
-
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use crate::schema::{SchemaError, Violation, schemas};
+use crate::ledger::schema::{SchemaError, Violation, schemas};
 
-/// The largest events input accepted, in bytes.
-pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
-
-/// The longest line of events input, in bytes (without its line end): the longest ledger line, since an
-/// event that does not fit in one can never be recorded. Reading stops at the first longer line.
-pub const MAX_LINE_BYTES: usize = crate::ledger::verify::MAX_RECORD_BYTES;
+pub use crate::primitives::limits::{MAX_INPUT_BYTES, MAX_LINE_BYTES};
 
 /// An event read from input, with the line it starts on.
 #[derive(Debug, Clone)]
@@ -113,58 +105,13 @@ pub enum InputError {
     Schema(#[from] SchemaError),
 }
 
-/// Reads events from `path`, or from stdin when `path` is `-`, and validates each one.
-pub fn read_events(path: &Path) -> Result<Vec<InputEvent>, InputError> {
-    let (file, bytes) = read_source(path)?;
-    parse_events(&file, &bytes)
-}
-
-/// Reads a whole input (a file, or stdin for `-`) up to [`MAX_INPUT_BYTES`], stopping at the first line
-/// longer than [`MAX_LINE_BYTES`] (so a huge line costs at most that much memory).
-pub fn read_source(path: &Path) -> Result<(String, Vec<u8>), InputError> {
-    let file = if path == Path::new("-") { "<stdin>".to_owned() } else { path.display().to_string() };
-    let io = |source| InputError::Io { file: file.clone(), source };
-    let source: Box<dyn Read> = if path == Path::new("-") {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(std::fs::File::open(path).map_err(io)?)
-    };
-    let mut reader = BufReader::with_capacity(1 << 16, source.take(MAX_INPUT_BYTES + 1));
-    let mut bytes = Vec::new();
-    let (mut line, mut line_len) = (1u64, 0usize);
-    loop {
-        let chunk = reader.fill_buf().map_err(io)?;
-        if chunk.is_empty() {
-            break;
-        }
-        let mut rest = chunk;
-        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
-            if line_len + nl > MAX_LINE_BYTES {
-                return Err(InputError::LineTooLong { file, line });
-            }
-            (line, line_len, rest) = (line + 1, 0, &rest[nl + 1..]);
-        }
-        line_len += rest.len();
-        if line_len > MAX_LINE_BYTES {
-            return Err(InputError::LineTooLong { file, line });
-        }
-        bytes.extend_from_slice(chunk);
-        let n = chunk.len();
-        reader.consume(n);
-    }
-    if bytes.len() as u64 > MAX_INPUT_BYTES {
-        return Err(InputError::TooLarge { file });
-    }
-    Ok((file, bytes))
-}
-
 /// 1-based line number of byte `offset` in `text`.
 pub fn line_of(text: &[u8], offset: usize) -> u64 {
     newlines(&text[..offset.min(text.len())]) + 1
 }
 
 /// How many line ends `bytes` holds.
-fn newlines(bytes: &[u8]) -> u64 {
+pub(crate) fn newlines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
 

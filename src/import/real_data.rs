@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::bradley_terry::{FitOptions, TOLERANCE, rate};
-use super::import::{self, Battles};
-use super::{AnchorSpec, Comparisons};
-use crate::event::License;
+use crate::import::{self, Battles};
+use crate::stats::bradley_terry::{FitOptions, TOLERANCE, rate};
+use crate::stats::{AnchorSpec, Comparisons};
+use crate::ledger::event::License;
 
 fn shared(rel: &str) -> Option<PathBuf> {
     crate::shared::locate(&format!("data/real/{rel}")).unwrap_or_else(|e| panic!("{e}"))

@@ -6,19 +6,17 @@
 //! steps one by one on top of the ledger's facts, in memory, and reports for each step the findings it
 //! introduces (see [`crate::policy::admission`]). Nothing is ever written.
 
-use std::path::Path;
 use std::sync::{Arc, LazyLock};
 
-use ed25519_dalek::SigningKey;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::facts::FactsBuilder;
-use crate::ledger::{Record, RecordBody};
+use crate::facts::{FactsBuilder, FactsError};
 use crate::policy::admission::introduced;
-use crate::policy::pack::{Location, PackError, locate, read_bounded, yaml_to_json};
+use crate::policy::pack::{Location, PackError, locate, yaml_to_json};
+use crate::policy::host::SharedClock;
 use crate::policy::{Finding, PolicyPack, RuleError, evaluate};
-use crate::schema::{self, SchemaError, Violation};
+use crate::ledger::schema::{self, SchemaError, Violation};
 
 /// A plan that cannot be used (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +43,9 @@ pub enum PlanError {
     /// The embedded schema is broken (a bug).
     #[error(transparent)]
     Schema(#[from] SchemaError),
+    /// A step's event does not read as facts (a bug between the schemas and the typed events).
+    #[error(transparent)]
+    Facts(#[from] FactsError),
 }
 
 /// One planned step.
@@ -70,33 +71,14 @@ pub struct Plan {
 }
 
 static PLAN_SCHEMA: LazyLock<Result<jsonschema::Validator, SchemaError>> =
-    LazyLock::new(|| schema::compile("plan.json", include_str!("../schemas/plan.json")));
+    LazyLock::new(|| schema::compile("plan.json", include_str!("../../schemas/plan.json")));
 
-/// The largest plan file read, in bytes.
-pub const MAX_PLAN_BYTES: u64 = 16 * 1024 * 1024;
-
-/// Loads and validates a plan file (JSON Lines for `.jsonl`/`.ndjson`, YAML otherwise), of at most
-/// [`MAX_PLAN_BYTES`].
-pub fn load(path: &Path) -> Result<Plan, PlanError> {
-    let file = path.display().to_string();
-    let whole = |line: usize, message: String| PlanError::Invalid {
-        at: Location { file: file.clone(), line, column: 0, pointer: String::new() },
-        message,
-    };
-    let bytes = read_bounded(path, MAX_PLAN_BYTES).map_err(|source| PlanError::Io { file: file.clone(), source })?;
-    let bytes = bytes.ok_or_else(|| whole(0, format!("larger than {MAX_PLAN_BYTES} bytes; expected a plan")))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let line = crate::input::line_of(e.as_bytes(), e.utf8_error().valid_up_to()) as usize;
-        whole(line, "not valid UTF-8".into())
-    })?;
-    let jsonl = path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson");
-    parse(&file, &text, jsonl)
-}
+pub use crate::primitives::limits::MAX_PLAN_BYTES;
 
 /// Parses and validates plan `text` (JSON Lines of steps when `jsonl`, YAML otherwise); `file` names
-/// the plan in errors. [`load`] reads a file and calls this; the fuzz targets call it directly.
+/// the plan in errors. The file store (`crate::store::packs::load_plan`) reads a file and calls this; the fuzz targets call it directly.
 /// A leading byte-order mark is skipped and `\r\n` line ends are accepted; JSON Lines steps are read
-/// strictly, as events input is ([`crate::input::parse_strict`]), and YAML as packs are ([`yaml_to_json`]).
+/// strictly, as events input is ([`crate::ledger::input::parse_strict`]), and YAML as packs are ([`yaml_to_json`]).
 pub fn parse(file: &str, text: &str, jsonl: bool) -> Result<Plan, PlanError> {
     let file = file.to_owned();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -104,7 +86,7 @@ pub fn parse(file: &str, text: &str, jsonl: bool) -> Result<Plan, PlanError> {
         let mut steps = Vec::new();
         let mut lines = Vec::new();
         for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            let step = crate::input::parse_strict(line).map_err(|e| {
+            let step = crate::ledger::input::parse_strict(line).map_err(|e| {
                 let column = line[..e.offset.min(line.len())].chars().count() + 1;
                 let (pointer, message) = match e.pointer {
                     Some(p) => (format!("/steps/{}{p}", steps.len()), e.message),
@@ -144,7 +126,7 @@ pub fn parse(file: &str, text: &str, jsonl: bool) -> Result<Plan, PlanError> {
             PlanError::Invalid { at: here(&v.pointer), message: v.message }
         })?;
         let at = step.get("at").and_then(Value::as_str).map(str::to_owned);
-        if let Some(t) = at.as_deref().and_then(|t| crate::time::parse(t).ok()) {
+        if let Some(t) = at.as_deref().and_then(|t| crate::primitives::time::parse(t).ok()) {
             if last.is_some_and(|l| t < l) {
                 return Err(PlanError::Invalid {
                     at: here(&format!("/steps/{i}/at")),
@@ -200,48 +182,36 @@ impl WhatIf {
     }
 }
 
-/// Replays `plan` on top of the facts in `builder` (a ledger with `records` records whose last hash is
-/// `head` and last time `head_time`), step by step, and collects what each step introduces.
+/// Replays `plan` on top of the facts in `builder` (a ledger of `records` records whose last time is
+/// `head_time`, Unix ms), step by step, and collects what each step introduces.
 pub fn what_if(
     pack: &PolicyPack,
     mut builder: FactsBuilder,
-    head: (u64, &str, i64),
+    head: (u64, i64),
     plan: &Plan,
     provider: Option<&str>,
+    clock: Option<&SharedClock>,
 ) -> Result<WhatIf, PlanError> {
-    let (records, head_hash, head_time) = head;
-    let key = SigningKey::from_bytes(&[7; 32]);
-    let signer = crate::crypto::key_id(&key.verifying_key());
-    let mut prev = head_hash.to_owned();
+    let (records, head_time) = head;
     let mut time = head_time;
     let mut out =
         WhatIf { steps: plan.steps.len(), provider: provider.map(str::to_owned), breaks: vec![], errors: vec![] };
     for (i, step) in plan.steps.iter().enumerate() {
-        if let Some(t) = step.at.as_deref().and_then(|t| crate::time::parse(t).ok()) {
+        if let Some(t) = step.at.as_deref().and_then(|t| crate::primitives::time::parse(t).ok()) {
             time = time.max(t.timestamp_millis());
         }
-        let formatted = chrono::DateTime::from_timestamp_millis(time).map_or_else(String::new, crate::time::format);
+        let formatted =
+            chrono::DateTime::from_timestamp_millis(time).map_or_else(String::new, crate::primitives::time::format);
         let seq = records + i as u64;
-        let body = RecordBody {
-            seq,
-            time: formatted.clone(),
-            prev: prev.clone(),
-            signer: signer.clone(),
-            event: step.event.clone(),
-        };
-        let (record, _): (Record, String) = body.sign(&key).map_err(|e| PlanError::Invalid {
-            at: Location { file: String::new(), line: step.line, column: 0, pointer: format!("/steps/{i}") },
-            message: e.to_string(),
-        })?;
-        prev.clone_from(&record.hash);
-        let before = builder.judged_at(time);
-        builder.push(&record);
-        let after = builder.judged_at(time);
+        let before = builder.judged_at(time)?;
+        builder.push_planned(seq, time, &step.event);
+        let after = builder.judged_at(time)?;
         let models_of_provider: Vec<String> = match provider {
             Some(p) => after.models.iter().filter(|(_, m)| m.provider == p).map(|(k, _)| k.clone()).collect(),
             None => vec![],
         };
-        let (eb, ea) = rayon::join(|| evaluate(pack, Arc::new(before)), || evaluate(pack, Arc::new(after)));
+        let (eb, ea) =
+            rayon::join(|| evaluate(pack, Arc::new(before), clock), || evaluate(pack, Arc::new(after), clock));
         let new = introduced(&eb, &ea, seq);
         for finding in new.findings {
             let concerns_provider = provider.is_some_and(|p| {

@@ -1,6 +1,6 @@
 //! Typed ledger events: the vocabulary of design.md as Rust types.
 //!
-//! Validation is the schemas' job ([`crate::schema`]); this module gives already-valid events a typed
+//! Validation is the schemas' job ([`crate::ledger::schema`]); this module gives already-valid events a typed
 //! shape for the code that reasons about them (facts, plans, simulations). Field names are part of the
 //! ledger format and must match `schemas/events/*.json`.
 
@@ -151,7 +151,7 @@ impl Event {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::schemas;
+    use crate::ledger::schema::schemas;
 
     #[test]
     fn typed_events_round_trip_and_validate() {

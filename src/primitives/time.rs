@@ -28,11 +28,6 @@ pub fn format(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-/// The current time, truncated to milliseconds (the precision fairboard stamps records with).
-pub fn now() -> DateTime<Utc> {
-    let t = Utc::now();
-    DateTime::from_timestamp_millis(t.timestamp_millis()).unwrap_or(t)
-}
 
 #[cfg(test)]
 mod tests {

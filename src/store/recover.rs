@@ -11,7 +11,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use super::verify::{Head, VerifyError, verify_stream};
+use crate::ledger::{Defect, DefectKind, Head, VerifyError, verify_stream};
 
 /// Why recovery did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -76,7 +76,7 @@ pub fn recover(path: &Path) -> Result<Recovery, RecoverError> {
     let verified = verify_stream(BufReader::with_capacity(1 << 20, (&file).take(keep)), None, |_| {});
     let head = match verified {
         Ok(head) => Some(head),
-        Err(VerifyError::Defect(d)) if keep == 0 && d.kind == super::DefectKind::Empty => None,
+        Err(VerifyError::Defect(d)) if keep == 0 && d.kind == DefectKind::Empty => None,
         Err(source) => return Err(RecoverError::Defective { path: path.to_path_buf(), source }),
     };
     if keep == len {
@@ -84,7 +84,7 @@ pub fn recover(path: &Path) -> Result<Recovery, RecoverError> {
             Some(head) => Ok(Recovery::Intact(head)),
             None => Err(RecoverError::Defective {
                 path: path.to_path_buf(),
-                source: VerifyError::Defect(super::Defect { line: 1, kind: super::DefectKind::Empty }),
+                source: VerifyError::Defect(Defect { line: 1, kind: DefectKind::Empty }),
             }),
         };
     }
@@ -135,13 +135,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::input::InputEvent;
+    use crate::ledger::input::InputEvent;
 
     fn ledger(dir: &Path, records: usize) -> PathBuf {
         let path = dir.join("ledger.jsonl");
         let op = SigningKey::from_bytes(&[1; 32]);
-        let t0 = crate::time::parse("2025-01-01T00:00:00Z").unwrap();
-        crate::ledger::init(&path, &op, "t", t0).unwrap();
+        let t0 = crate::primitives::time::parse("2025-01-01T00:00:00Z").unwrap();
+        crate::store::init(&path, &op, "t", t0).unwrap();
         let events: Vec<InputEvent> = (1..records)
             .map(|i| InputEvent {
                 line: i as u64,
@@ -149,7 +149,7 @@ mod tests {
             })
             .collect();
         if !events.is_empty() {
-            crate::ledger::append(&path, &op, "events", &events, Some(t0)).unwrap();
+            crate::store::append(&path, &op, "events", &events, Some(t0)).unwrap();
         }
         path
     }

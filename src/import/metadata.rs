@@ -18,7 +18,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::{ImportError, open};
-use crate::event::License;
+use crate::ledger::event::License;
 
 /// What the metadata says about one model.
 #[derive(Debug, Clone, PartialEq, Eq)]

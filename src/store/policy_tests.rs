@@ -1,7 +1,7 @@
 //! `fairboard policy test`: test cases for rules, in the spirit of `opa test`.
 //!
-//! A case is a YAML file: a small ledger fixture (events with times, signed in memory by a throwaway
-//! operator key after an automatic `ledger_opened` at seq 0) and the findings each named rule must
+//! A case is a YAML file: a small ledger fixture (events with times, after an automatic
+//! `ledger_opened` at seq 0, turned into facts without signing) and the findings each named rule must
 //! report. Only the rules named under `expect` run. Findings match in order; `subject` must be
 //! equal, `evidence` (if given) equal, `message` (if given) a substring. An empty list means the rule
 //! must stay quiet. The format is documented in docs/policies.md.
@@ -10,15 +10,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ed25519_dalek::SigningKey;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::pack::{self, PackError};
-use super::{Finding, evaluate};
+use crate::policy::pack::{self, PackError};
+use crate::policy::{Finding, evaluate};
 use crate::facts::{Facts, FactsBuilder};
-use crate::ledger::RecordBody;
-use crate::schema::schemas;
+use crate::ledger::schema::schemas;
 
 /// A case that cannot be run (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -112,24 +110,24 @@ pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, CaseError> {
 /// Builds the fixture's facts: seq 0 `ledger_opened`, then the events in order.
 fn fixture_facts(file: &str, case: &Case) -> Result<Facts, CaseError> {
     let invalid = |message: String| CaseError::Invalid { file: file.to_owned(), message };
-    let key = SigningKey::from_bytes(&[42; 32]);
-    let public = key.verifying_key();
-    let signer = crate::crypto::key_id(&public);
     let at = case
         .at
         .as_deref()
-        .map(|t| crate::time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| invalid(format!("at /at: {e}"))))
+        .map(|t| {
+            crate::primitives::time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| invalid(format!("at /at: {e}")))
+        })
         .transpose()?;
     let first_time = case.events.first().map_or("1970-01-01T00:00:00Z", |e| e.at.as_str());
-    let opened = serde_json::json!({"type": "ledger_opened", "leaderboard": "policy-test", "operator_key": crate::crypto::public_key_b64(&public)});
+    // The fixture's seq 0. Nothing is signed: facts are built from the planned events directly, so
+    // the declared key is a placeholder (32 zero bytes).
+    let opened = serde_json::json!({"type": "ledger_opened", "leaderboard": "policy-test", "operator_key": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="});
     let schemas = schemas().map_err(PackError::from)?;
     let mut builder = FactsBuilder::new(at);
-    let mut prev = crate::ledger::record::GENESIS_PREV.to_owned();
     let mut last = None;
     let all = std::iter::once((first_time, &opened)).chain(case.events.iter().map(|e| (e.at.as_str(), &e.event)));
     for (i, (time, event)) in all.enumerate() {
         let pointer = format!("/events/{}", i.saturating_sub(1));
-        let t = crate::time::parse(time).map_err(|e| invalid(format!("at {pointer}/at: {e}")))?;
+        let t = crate::primitives::time::parse(time).map_err(|e| invalid(format!("at {pointer}/at: {e}")))?;
         if last.is_some_and(|l| t < l) {
             return Err(invalid(format!("at {pointer}/at: time goes backwards")));
         }
@@ -137,18 +135,9 @@ fn fixture_facts(file: &str, case: &Case) -> Result<Facts, CaseError> {
         if i > 0 {
             schemas.validate_event(event).map_err(|v| invalid(format!("at {pointer}/event{v}")))?;
         }
-        let body = RecordBody {
-            seq: i as u64,
-            time: time.to_owned(),
-            prev: prev.clone(),
-            signer: signer.clone(),
-            event: event.clone(),
-        };
-        let (record, _) = body.sign(&key).map_err(|e| invalid(e.to_string()))?;
-        prev.clone_from(&record.hash);
-        builder.push(&record);
+        builder.push_planned(i as u64, t.timestamp_millis(), event);
     }
-    Ok(builder.finish())
+    builder.finish().map_err(|e| invalid(e.to_string()))
 }
 
 /// Runs one case file. `default_pack` is used when the case names none.
@@ -163,7 +152,7 @@ pub fn run_case(path: &Path, default_pack: Option<&Path>) -> Result<CaseResult, 
         (None, Some(p)) => p.to_path_buf(),
         (None, None) => return Err(invalid("names no `pack:` and no --policy was given".into())),
     };
-    let mut pack = pack::load(&pack_path)?;
+    let mut pack = super::packs::load(&pack_path)?;
     for id in case.expect.keys() {
         if !pack.rules.iter().any(|r| &r.id == id) {
             return Err(invalid(format!("at /expect/{id}: the pack has no rule `{id}`")));
@@ -173,7 +162,7 @@ pub fn run_case(path: &Path, default_pack: Option<&Path>) -> Result<CaseResult, 
         rule.enabled = case.expect.contains_key(&rule.id);
     }
     let facts = fixture_facts(&file, &case)?;
-    let evaluation = evaluate(&pack, Arc::new(facts));
+    let evaluation = evaluate(&pack, Arc::new(facts), Some(&super::SystemClock::shared()));
     let mut failures: Vec<String> =
         evaluation.errors.iter().map(|e| format!("rule `{}` could not be evaluated: {}", e.rule, e.message)).collect();
     for (rule, expected) in &case.expect {

@@ -15,6 +15,8 @@
 pub mod fastchat;
 pub mod metadata;
 pub mod pairs;
+#[cfg(test)]
+mod real_data;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -25,7 +27,7 @@ use serde_json::{Value, json};
 
 pub use metadata::{Metadata, license_class};
 
-use crate::schema::{SchemaError, Violation, schemas};
+use crate::ledger::schema::{SchemaError, Violation, schemas};
 
 /// Bad import input (exit 2). Every variant names the file and, where there is one, the line.
 #[derive(Debug, thiserror::Error)]
@@ -152,7 +154,7 @@ impl Battles {
 /// `--period-start` and `--period-end`, parsed and checked.
 pub fn period(start: Option<&str>, end: Option<&str>) -> Result<Option<Span>, ImportError> {
     let parse = |flag: &str, t: &str| {
-        crate::time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| ImportError::Period(format!("{flag}: {e}")))
+        crate::primitives::time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| ImportError::Period(format!("{flag}: {e}")))
     };
     match (start, end) {
         (None, None) => Ok(None),
@@ -168,7 +170,7 @@ pub fn period(start: Option<&str>, end: Option<&str>) -> Result<Option<Span>, Im
 }
 
 fn time(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), crate::time::format)
+    DateTime::from_timestamp_millis(ms).map_or_else(|| ms.to_string(), crate::primitives::time::format)
 }
 
 /// Opens `path` for reading, `-` meaning stdin; returns its display name too.

@@ -1,0 +1,127 @@
+//! The use cases' one error type: what went wrong and where, whether it is bad input or a failed
+//! verification, and a remedy kept apart from the message.
+
+use crate::facts::FactsError;
+use crate::ledger::schema::SchemaError;
+use crate::ledger::{Defect, VerifyError};
+use crate::policy::PackError;
+use crate::policy::admission::DigestMismatch;
+use crate::policy::plan::PlanError;
+use crate::stats::scores::ScoresError;
+
+use super::pin::PinError;
+
+/// Which input an error is about, so that an adapter can name the file it read it from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subject {
+    /// The ledger.
+    Ledger,
+    /// The checkpoint.
+    Checkpoint,
+    /// The policy pack.
+    Policy,
+    /// The plan.
+    Plan,
+    /// Something else (an option value, an internal error).
+    Other,
+}
+
+/// Whether an error is bad input (exit 2) or a failed verification (exit 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The input cannot be used as given.
+    Input,
+    /// The input was read and does not verify: a defect, a forged checkpoint, a rewritten history.
+    Verification,
+}
+
+/// Why a use case did not produce its result.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The ledger could not be read.
+    #[error("read error: {0}")]
+    Read(std::io::Error),
+    /// The ledger has a defect.
+    #[error("ledger does not verify: {0}")]
+    Defect(Defect),
+    /// The checkpoint could not pin the ledger.
+    #[error(transparent)]
+    Checkpoint(#[from] PinError),
+    /// The policy pack cannot be used.
+    #[error(transparent)]
+    Pack(#[from] PackError),
+    /// The pack is not the one the ledger adopted.
+    #[error(transparent)]
+    Mismatch(#[from] Box<DigestMismatch>),
+    /// The plan cannot be used.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The ratings cannot be computed as asked.
+    #[error(transparent)]
+    Scores(#[from] ScoresError),
+    /// A verified event does not read as facts (a bug between the schemas and the typed events).
+    #[error(transparent)]
+    Facts(#[from] FactsError),
+    /// The embedded schemas are broken (a bug).
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
+}
+
+impl From<VerifyError> for ApiError {
+    fn from(e: VerifyError) -> Self {
+        match e {
+            VerifyError::Io(e) => Self::Read(e),
+            VerifyError::Schema(e) => Self::Schema(e),
+            VerifyError::Defect(d) => Self::Defect(d),
+        }
+    }
+}
+
+impl ApiError {
+    /// Bad input or a failed verification.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Defect(_) => ErrorKind::Verification,
+            Self::Checkpoint(e) if e.is_verification() => ErrorKind::Verification,
+            _ => ErrorKind::Input,
+        }
+    }
+
+    /// The input the error is about.
+    pub fn subject(&self) -> Subject {
+        match self {
+            Self::Read(_) | Self::Defect(_) | Self::Facts(_) => Subject::Ledger,
+            Self::Checkpoint(PinError::Malformed(_) | PinError::NotSigned { .. }) => Subject::Checkpoint,
+            Self::Checkpoint(_) => Subject::Ledger,
+            Self::Pack(_) | Self::Mismatch(_) => Subject::Policy,
+            Self::Plan(_) => Subject::Plan,
+            Self::Scores(_) | Self::Schema(_) => Subject::Other,
+        }
+    }
+
+    /// The 1-based line of the ledger defect, if that is what this is.
+    pub fn line(&self) -> Option<u64> {
+        match self {
+            Self::Defect(d) => Some(d.line),
+            _ => None,
+        }
+    }
+
+    /// What to do about it, in words that name no command-line flag.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Self::Defect(d) if d.is_torn_tail() => {
+                Some("the last line is incomplete (an interrupted append?): recover the ledger to cut it, keeping a backup")
+            }
+            Self::Mismatch(_) => Some(
+                "use the adopted pack, or evaluate this one with the policy override (the report will say so)",
+            ),
+            Self::Checkpoint(PinError::Rewritten { .. }) => {
+                Some("the ledger is not the one the checkpoint signed: keep both as evidence of a split view")
+            }
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! The use cases every front end shares: verify, check, what-if, audit and scores, run on a ledger
+//! given as bytes or a reader (`&[u8]` is a reader), returning serialisable results.
+//!
+//! Nothing here touches a file, stdin/stdout or a clock of its own; the caller passes what it read
+//! and, for the policy sandbox's seconds backstop, a [`SharedClock`]. [`crate::ffi`] is the JSON-in /
+//! JSON-out twin of each call, for bindings.
+
+pub mod audit;
+mod error;
+pub mod pin;
+pub mod report;
+
+use std::io::BufRead;
+use std::sync::Arc;
+
+use ed25519_dalek::VerifyingKey;
+use serde::Serialize;
+
+pub use error::{ApiError, ErrorKind, Subject};
+pub use pin::{CheckpointPin, PinError, PinnedCheckpoint};
+
+use crate::facts::{Facts, FactsBuilder};
+use crate::ledger::{Head, VerifiedRecord, verify_stream};
+use crate::policy::admission::check_adopted;
+use crate::policy::host::SharedClock;
+use crate::policy::plan::{Plan, what_if as replay};
+use crate::policy::{PolicyPack, evaluate};
+use crate::primitives::time;
+use crate::stats::pairs::{Comparisons, PeriodFilter};
+use crate::stats::scores::scoreboard;
+use crate::stats::{AnchorSpec, CiMethod, Scoreboard};
+use audit::{AuditReport, Verification, best_of_n, class_rows, provider_rows, ratings};
+use report::{LedgerInfo, PlanReport, PolicyOverride, Report};
+
+/// What a successful verification found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verified {
+    /// Records in the ledger.
+    pub records: u64,
+    /// The last record's hash.
+    pub head: String,
+    /// The checkpoint the ledger matched or extended, if one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<PinnedCheckpoint>,
+}
+
+/// How a check or audit treats the pack the ledger adopted.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Judge the board as of this time (Unix ms): later records are ignored, deadlines are measured
+    /// from it. `None`: the last record's time.
+    pub at: Option<i64>,
+    /// Evaluate even if the pack's digest differs from the one the ledger adopted (the report says so).
+    pub allow_override: bool,
+    /// The clock for the sandbox's seconds backstop; `None` leaves only the operation limits.
+    pub clock: Option<SharedClock>,
+}
+
+/// Verifies `ledger` under the trusted operator key and, if given, against a signed checkpoint
+/// (`checkpoint`: the note's text), handing every verified record to `on_record`.
+pub fn verify_with(
+    ledger: impl BufRead + Send,
+    trust: &VerifyingKey,
+    checkpoint: Option<&str>,
+    mut on_record: impl FnMut(&VerifiedRecord) + Send,
+) -> Result<Verified, ApiError> {
+    let mut pin = checkpoint.map(|text| CheckpointPin::new(text, trust)).transpose()?;
+    let head = verify_stream(ledger, Some(trust), |r| {
+        if let Some(pin) = pin.as_mut() {
+            pin.observe(r);
+        }
+        on_record(r);
+    })?;
+    let checkpoint = pin.map(|p| p.finish(head.records)).transpose()?;
+    Ok(Verified { records: head.records, head: head.hash, checkpoint })
+}
+
+/// [`verify_with`] without a per-record callback.
+pub fn verify(ledger: impl BufRead + Send, trust: &VerifyingKey, checkpoint: Option<&str>) -> Result<Verified, ApiError> {
+    verify_with(ledger, trust, checkpoint, |_| {})
+}
+
+/// Verifies `ledger` (under `trust`, or under the key its seq 0 declares when `None`) and builds its
+/// facts as of `at` (Unix ms; `None`: all records). Returns the builder, so that planned events can
+/// be added, and the head.
+pub fn facts_builder(
+    ledger: impl BufRead + Send,
+    trust: Option<&VerifyingKey>,
+    at: Option<i64>,
+) -> Result<(FactsBuilder, Head), ApiError> {
+    let mut builder = FactsBuilder::new(at);
+    let head = verify_stream(ledger, trust, |r| builder.push(r))?;
+    Ok((builder, head))
+}
+
+/// The facts of a verified ledger (see [`facts_builder`]).
+pub fn facts(ledger: impl BufRead + Send, trust: Option<&VerifyingKey>, at: Option<i64>) -> Result<Facts, ApiError> {
+    Ok(facts_builder(ledger, trust, at)?.0.finish()?)
+}
+
+/// Checks the pack against the ledger's adopted one: an error without the override, the report's
+/// override note with it.
+fn adoption(pack: &PolicyPack, facts: &Facts, allow_override: bool) -> Result<Option<PolicyOverride>, ApiError> {
+    match check_adopted(pack, facts) {
+        Ok(()) => Ok(None),
+        Err(e) if allow_override => Ok(Some(PolicyOverride { adopted_digest: e.adopted, adopted_seq: e.seq })),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn ledger_info(facts: &Facts) -> LedgerInfo {
+    let at = chrono::DateTime::from_timestamp_millis(facts.now).map_or_else(String::new, time::format);
+    LedgerInfo { records: facts.records, head: facts.head.clone(), at }
+}
+
+/// Evaluates `pack` on facts already built.
+pub fn check_facts(pack: &PolicyPack, facts: Facts, options: &Options) -> Result<Report, ApiError> {
+    let policy_override = adoption(pack, &facts, options.allow_override)?;
+    let info = ledger_info(&facts);
+    let evaluation = evaluate(pack, Arc::new(facts), options.clock.as_ref());
+    let mut report = Report::new(pack, info, evaluation);
+    report.policy_override = policy_override;
+    Ok(report)
+}
+
+/// `check`: verifies `ledger` under its own declared operator key and evaluates `pack` on it.
+pub fn check(ledger: impl BufRead + Send, pack: &PolicyPack, options: &Options) -> Result<Report, ApiError> {
+    let facts = facts(ledger, None, options.at)?;
+    check_facts(pack, facts, options)
+}
+
+/// `check --plan`: judges the planned events on top of `ledger` without writing anything.
+/// `provider` (or the plan's own) is whose plan it is.
+pub fn what_if(
+    ledger: impl BufRead + Send,
+    pack: &PolicyPack,
+    plan: &Plan,
+    provider: Option<&str>,
+    options: &Options,
+) -> Result<PlanReport, ApiError> {
+    let (builder, head) = facts_builder(ledger, None, None)?;
+    let head_time = head.time.timestamp_millis();
+    let facts = builder.judged_at(head_time)?;
+    let policy_override = adoption(pack, &facts, options.allow_override)?;
+    let info = ledger_info(&facts);
+    drop(facts);
+    let provider = provider.map(str::to_owned).or_else(|| plan.provider.clone());
+    let verdict = replay(pack, builder, (head.records, head_time), plan, provider.as_deref(), options.clock.as_ref())?;
+    Ok(PlanReport { policy: report::PolicyInfo::of(pack), policy_override, ledger: info, plan: verdict })
+}
+
+/// `audit`: verifies `ledger` under `trust` (and the checkpoint, if given), evaluates `pack`,
+/// recomputes the ratings and the fairness tables. A ledger that does not verify is not an error:
+/// the report says NOT AUTHENTIC and holds nothing computed from its records. `progress` is called
+/// with the number of records verified so far, every `every` records.
+pub fn audit(
+    ledger: impl BufRead + Send,
+    trust: &VerifyingKey,
+    pack: &PolicyPack,
+    checkpoint: Option<&str>,
+    options: &Options,
+    progress: impl FnMut(u64) + Send,
+    every: u64,
+) -> Result<AuditReport, ApiError> {
+    let mut progress = progress;
+    let mut builder = FactsBuilder::new(options.at);
+    let mut seen = 0u64;
+    let result = verify_with(ledger, trust, checkpoint, |r| {
+        builder.push(r);
+        seen += 1;
+        if every > 0 && seen.is_multiple_of(every) {
+            progress(seen);
+        }
+    });
+    let mut verification = Verification { ok: false, records: 0, head: String::new(), defect: None, checkpoint: None };
+    match result {
+        Ok(v) => {
+            verification.ok = true;
+            verification.records = v.records;
+            verification.head = v.head;
+            verification.checkpoint = v.checkpoint.map(|c| c.describe());
+        }
+        Err(ApiError::Defect(d)) => verification.defect = Some(d.to_string()),
+        Err(ApiError::Checkpoint(e)) if e.is_verification() => {
+            verification.defect = Some(format!("checkpoint: {e}"));
+        }
+        Err(e) => return Err(e),
+    }
+    if !verification.ok {
+        let info = LedgerInfo { records: 0, head: String::new(), at: String::new() };
+        return Ok(AuditReport {
+            verification,
+            report: Report::new(pack, info, Default::default()),
+            ratings: None,
+            best_of_n: vec![],
+            providers: vec![],
+            license_classes: vec![],
+        });
+    }
+    let facts = builder.finish()?;
+    let policy_override = adoption(pack, &facts, options.allow_override)?;
+    let info = ledger_info(&facts);
+    let facts = Arc::new(facts);
+    let (evaluation, rated) =
+        rayon::join(|| evaluate(pack, Arc::clone(&facts), options.clock.as_ref()), || ratings(&facts));
+    let mut report = Report::new(pack, info, evaluation);
+    report.policy_override = policy_override;
+    let (summary, board) = rated.map_or((None, None), |(s, b)| (Some(s), Some(b)));
+    Ok(AuditReport {
+        verification,
+        best_of_n: best_of_n(&facts, board.as_ref()),
+        providers: provider_rows(&facts),
+        license_classes: class_rows(&facts),
+        ratings: summary,
+        report,
+    })
+}
+
+/// `scores`: the ratings of a verified ledger's battles in `filter`, with intervals by `method`.
+pub fn scores(
+    ledger: impl BufRead + Send,
+    filter: PeriodFilter,
+    anchor: &AnchorSpec,
+    method: CiMethod,
+) -> Result<Scoreboard, ApiError> {
+    let facts = facts(ledger, None, None)?;
+    Ok(scoreboard(&Comparisons::from_facts(&facts, filter), anchor, method)?)
+}

@@ -1,0 +1,234 @@
+//! The JSON-in / JSON-out twin of each use case (the shape of Cedar's `ffi` module), for bindings:
+//! every language sees the same contract, and a binding stays a thin wrapper.
+//!
+//! Each call takes one JSON object and returns one JSON object, never panics, and never fails:
+//! `{"ok": true, "result": …}` or `{"ok": false, "error": {"kind", "subject", "message", "line"?,
+//! "hint"?}}`, where `kind` is `input` (bad input) or `verification` (the input does not verify).
+//! Ledgers, keys, checkpoints and packs are passed as text. A pack's `uses:` may name the shipped
+//! scripts (`builtin/*.rhai`) or scripts given in `scripts` (`{"path": "text"}`); without `policy`
+//! the shipped pack is used.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::api::{self, ApiError, ErrorKind, Options, Subject};
+use crate::policy::pack::{PackError, PolicyPack, load_text};
+use crate::policy::shipped;
+use crate::policy::source::{ScriptSource, Scripts};
+use crate::primitives::{crypto, time};
+use crate::stats::{AnchorSpec, CiMethod, PeriodFilter};
+
+/// A request that cannot be used as given.
+struct Refusal {
+    subject: Subject,
+    message: String,
+}
+
+fn refuse(subject: Subject, message: impl std::fmt::Display) -> Refusal {
+    Refusal { subject, message: message.to_string() }
+}
+
+fn answer(result: Result<Value, Refusal>) -> String {
+    let value = match result {
+        Ok(result) => json!({"ok": true, "result": result}),
+        Err(r) => json!({"ok": false, "error": {"kind": ErrorKind::Input, "subject": r.subject, "message": r.message}}),
+    };
+    value.to_string()
+}
+
+impl From<ApiError> for Refusal {
+    fn from(e: ApiError) -> Self {
+        // Carried through `answer_api` instead; this keeps `?` usable for the rare input errors.
+        Refusal { subject: e.subject(), message: e.to_string() }
+    }
+}
+
+fn api_error(e: &ApiError) -> Value {
+    let mut error = json!({"kind": e.kind(), "subject": e.subject(), "message": e.to_string()});
+    if let Some(line) = e.line() {
+        error["line"] = json!(line);
+    }
+    if let Some(hint) = e.hint() {
+        error["hint"] = json!(hint);
+    }
+    json!({"ok": false, "error": error})
+}
+
+fn run(f: impl FnOnce() -> Result<Result<Value, ApiError>, Refusal>) -> String {
+    match f() {
+        Ok(Ok(v)) => answer(Ok(v)),
+        Ok(Err(e)) => api_error(&e).to_string(),
+        Err(r) => answer(Err(r)),
+    }
+}
+
+fn parse<T: DeserializeOwned>(request: &str) -> Result<T, Refusal> {
+    serde_json::from_str(request).map_err(|e| refuse(Subject::Other, format!("request: {e}")))
+}
+
+fn to_value<T: serde::Serialize>(v: &T) -> Result<Value, Refusal> {
+    serde_json::to_value(v).map_err(|e| refuse(Subject::Other, format!("result: {e}")))
+}
+
+/// The shipped scripts, then those given in the request.
+struct RequestScripts(Scripts);
+
+impl ScriptSource for RequestScripts {
+    fn name(&self, rel: &str) -> String {
+        rel.to_owned()
+    }
+
+    fn read(&self, rel: &str) -> Result<String, String> {
+        self.0.read(rel).or_else(|_| shipped::Builtin.read(rel))
+    }
+}
+
+fn pack(policy: Option<&str>, scripts: std::collections::BTreeMap<String, String>) -> Result<PolicyPack, Refusal> {
+    let loaded: Result<PolicyPack, PackError> = match policy {
+        None => shipped::pack(),
+        Some(text) => load_text("policy", text.as_bytes(), &RequestScripts(Scripts(scripts))),
+    };
+    loaded.map_err(|e| refuse(Subject::Policy, e))
+}
+
+fn trust_key(pem: &str) -> Result<ed25519_dalek::VerifyingKey, Refusal> {
+    crypto::verifying_key_from_pem(pem).map_err(|e| refuse(Subject::Other, format!("trust: {e}")))
+}
+
+fn at(value: Option<&str>) -> Result<Option<i64>, Refusal> {
+    value.map(|t| time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| refuse(Subject::Other, format!("at: {e}")))).transpose()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyRequest {
+    ledger: String,
+    trust: String,
+    checkpoint: Option<String>,
+}
+
+/// `{"ledger", "trust" (SPKI PEM), "checkpoint"?}` → [`api::Verified`].
+pub fn verify(request: &str) -> String {
+    run(|| {
+        let r: VerifyRequest = parse(request)?;
+        let trust = trust_key(&r.trust)?;
+        Ok(api::verify(r.ledger.as_bytes(), &trust, r.checkpoint.as_deref()).map(|v| to_value(&v)).and_then(ok))
+    })
+}
+
+/// Lifts a serialisation outcome into the API result (a serialisation failure is reported).
+fn ok(v: Result<Value, Refusal>) -> Result<Value, ApiError> {
+    v.map_err(|r| ApiError::Read(std::io::Error::other(r.message)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckRequest {
+    ledger: String,
+    policy: Option<String>,
+    #[serde(default)]
+    scripts: std::collections::BTreeMap<String, String>,
+    at: Option<String>,
+    #[serde(default)]
+    allow_override: bool,
+}
+
+/// `{"ledger", "policy"? (YAML), "scripts"?, "at"?, "allow_override"?}` → the check report
+/// (`schemas/report.json`).
+pub fn check(request: &str) -> String {
+    run(|| {
+        let r: CheckRequest = parse(request)?;
+        let pack = pack(r.policy.as_deref(), r.scripts)?;
+        let options = Options { at: at(r.at.as_deref())?, allow_override: r.allow_override, clock: None };
+        Ok(api::check(r.ledger.as_bytes(), &pack, &options).map(|v| to_value(&v)).and_then(ok))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditRequest {
+    ledger: String,
+    trust: String,
+    policy: Option<String>,
+    #[serde(default)]
+    scripts: std::collections::BTreeMap<String, String>,
+    checkpoint: Option<String>,
+    #[serde(default)]
+    allow_override: bool,
+}
+
+/// `{"ledger", "trust", "policy"?, "scripts"?, "checkpoint"?, "allow_override"?}` → the audit report.
+pub fn audit(request: &str) -> String {
+    run(|| {
+        let r: AuditRequest = parse(request)?;
+        let trust = trust_key(&r.trust)?;
+        let pack = pack(r.policy.as_deref(), r.scripts)?;
+        let options = Options { at: None, allow_override: r.allow_override, clock: None };
+        let report = api::audit(r.ledger.as_bytes(), &trust, &pack, r.checkpoint.as_deref(), &options, |_| {}, 0);
+        Ok(report.map(|v| to_value(&v)).and_then(ok))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScoresRequest {
+    ledger: String,
+    #[serde(default)]
+    ci: Ci,
+    rounds: Option<usize>,
+    #[serde(default = "one")]
+    seed: u64,
+    anchor: Option<String>,
+}
+
+fn one() -> u64 {
+    1
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+enum Ci {
+    #[default]
+    Sandwich,
+    Bootstrap,
+}
+
+/// `{"ledger", "ci"? ("sandwich" | "bootstrap"), "rounds"?, "seed"?, "anchor"? ("MODEL=RATING")}`
+/// → the scoreboard, as `fairboard scores --format json` prints it.
+pub fn scores(request: &str) -> String {
+    run(|| {
+        let r: ScoresRequest = parse(request)?;
+        let method = match r.ci {
+            Ci::Sandwich => CiMethod::Sandwich,
+            Ci::Bootstrap => CiMethod::Bootstrap {
+                rounds: r.rounds.unwrap_or(crate::stats::bootstrap::DEFAULT_ROUNDS),
+                seed: r.seed,
+            },
+        };
+        let anchor = r
+            .anchor
+            .as_deref()
+            .map(str::parse::<AnchorSpec>)
+            .transpose()
+            .map_err(|e| refuse(Subject::Other, format!("anchor: {e}")))?
+            .unwrap_or_default();
+        Ok(api::scores(r.ledger.as_bytes(), PeriodFilter::ALL, &anchor, method).map(|b| Value::Object(b.to_json())))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_an_input_error_not_a_panic() {
+        for call in [verify, check, audit, scores] {
+            let out: Value = serde_json::from_str(&call("{not json")).unwrap();
+            assert_eq!(out["ok"], false);
+            assert_eq!(out["error"]["kind"], "input");
+        }
+        let out: Value = serde_json::from_str(&check(r#"{"ledger": "", "surprise": 1}"#)).unwrap();
+        assert!(out["error"]["message"].as_str().unwrap().contains("unknown field"), "{out}");
+    }
+}

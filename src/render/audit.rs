@@ -1,0 +1,236 @@
+//! Renderings of an [`AuditReport`]: JSON (the whole model), a terminal table and Markdown.
+
+use super::json::{RenderError, pretty};
+use super::report::findings_markdown;
+use super::text::table;
+use crate::api::audit::{AuditReport, SelectionRow};
+
+impl SelectionRow {
+    /// The row of a release as shown in text and Markdown: model, provider, N, rating, σ, inflation,
+    /// adjusted rating (one decimal, `-` when absent).
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.model.clone(),
+            self.provider.clone(),
+            self.n.to_string(),
+            opt(self.rating),
+            opt(self.sigma),
+            opt(self.inflation),
+            opt(self.adjusted_rating),
+        ]
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".into(), |v| format!("{v:.1}"))
+}
+
+/// How many rating rows the text and Markdown forms show.
+const TOP_RATINGS: usize = 20;
+
+impl AuditReport {
+    /// Pretty JSON, newline-terminated.
+    pub fn to_json(&self) -> Result<String, RenderError> {
+        pretty(self)
+    }
+
+    fn verdict(&self) -> String {
+        let v = &self.verification;
+        let mut s = if v.ok {
+            format!("AUTHENTIC: {} records verified under the trusted operator key, head {}", v.records, v.head)
+        } else {
+            format!("NOT AUTHENTIC: {}", v.defect.as_deref().unwrap_or("verification failed"))
+        };
+        if let Some(cp) = &v.checkpoint {
+            s.push_str(&format!("\ncheckpoint: {cp}"));
+        }
+        s
+    }
+
+    fn provider_table(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
+        let header = vec![
+            "provider",
+            "public models",
+            "private tests",
+            "battle share",
+            "data share",
+            "retractions",
+            "deprecated (public/silent)",
+        ];
+        let rows = self
+            .providers
+            .iter()
+            .map(|p| {
+                vec![
+                    p.provider.clone(),
+                    p.public_models.to_string(),
+                    p.private_tests.to_string(),
+                    pct(p.battle_share),
+                    pct(p.data_share),
+                    p.retractions.to_string(),
+                    format!("{}/{}", p.deprecated_public, p.deprecated_silent),
+                ]
+            })
+            .collect();
+        (header, rows)
+    }
+
+    fn class_table(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
+        let header = vec![
+            "license",
+            "public models",
+            "appearance share",
+            "data share",
+            "deprecated (public/silent)",
+            "deprecation rate",
+        ];
+        let rows = self
+            .license_classes
+            .iter()
+            .map(|c| {
+                vec![
+                    c.license.clone(),
+                    c.public_models.to_string(),
+                    pct(c.appearance_share),
+                    pct(c.data_share),
+                    format!("{}/{}", c.deprecated_public, c.deprecated_silent),
+                    pct(c.deprecation_rate),
+                ]
+            })
+            .collect();
+        (header, rows)
+    }
+
+    fn ratings_table(&self) -> Option<(Vec<&'static str>, Vec<Vec<String>>)> {
+        let r = self.ratings.as_ref()?;
+        let header = vec!["rank", "model", "rating", "95% CI", "battles"];
+        let rows = r
+            .rows
+            .iter()
+            .take(TOP_RATINGS)
+            .map(|x| {
+                vec![
+                    x.rank.to_string(),
+                    x.model.clone(),
+                    format!("{:.1}", x.rating),
+                    format!("{:.1} .. {:.1}", x.ci_low, x.ci_high),
+                    x.battles.to_string(),
+                ]
+            })
+            .collect();
+        Some((header, rows))
+    }
+
+    fn selection_table(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
+        let header = vec![
+            "released model",
+            "provider",
+            "N variants",
+            "rating",
+            "sigma",
+            "inflation sigma*sqrt(2 ln N)",
+            "selection-adjusted",
+        ];
+        let rows = self.best_of_n.iter().map(SelectionRow::cells).collect();
+        (header, rows)
+    }
+
+    /// Text for terminals.
+    pub fn to_table(&self) -> String {
+        let mut out = format!("{}\n\n", self.verdict());
+        if self.verification.ok {
+            out.push_str(&self.report.to_table());
+            if let Some((h, rows)) = self.ratings_table() {
+                let r =
+                    self.ratings.as_ref().map(|r| (r.method.clone(), r.rows.len(), r.unrateable.len(), r.components));
+                if let Some((method, n, u, c)) = r {
+                    out.push_str(&format!(
+                        "\nratings ({method}; {n} rated, {u} unrateable, {c} component(s)), top {TOP_RATINGS}:\n"
+                    ));
+                }
+                out.push_str(&table(&h, &rows));
+            }
+            if !self.best_of_n.is_empty() {
+                let (h, rows) = self.selection_table();
+                out.push_str("\nbest-of-N selection (releases after more than one private variant):\n");
+                out.push_str(&table(&h, &rows));
+            }
+            let (h, rows) = self.provider_table();
+            out.push_str("\nproviders:\n");
+            out.push_str(&table(&h, &rows));
+            let (h, rows) = self.class_table();
+            out.push_str("\nlicense classes:\n");
+            out.push_str(&table(&h, &rows));
+        }
+        out.push_str(&format!("\nresult: {}\n", if self.fails() { "FAIL" } else { "PASS" }));
+        out
+    }
+
+    /// Markdown for publishing.
+    pub fn to_markdown(&self) -> String {
+        let r = &self.report;
+        let mut out = format!(
+            "# Audit of `{}`\n\n**{}**\n\n* policy: {} {} (`{}`)\n* judged at: {}\n* result: **{}** ({} deny, {} warn, {} info, {} rule errors)\n\n",
+            r.ledger.head,
+            self.verdict().replace('\n', "**\n\n**"),
+            r.policy.name,
+            r.policy.version,
+            r.policy.digest,
+            r.ledger.at,
+            if self.fails() { "FAIL" } else { "PASS" },
+            r.summary.deny,
+            r.summary.warn,
+            r.summary.info,
+            r.summary.errors
+        );
+        if !self.verification.ok {
+            return out;
+        }
+        if let Some(o) = &r.policy_override {
+            out.push_str(&format!(
+                "> **Override:** not the adopted pack (`{}`, seq {}).\n\n",
+                o.adopted_digest, o.adopted_seq
+            ));
+        }
+        out.push_str("## Findings\n\n");
+        out.push_str(&findings_markdown(&r.findings));
+        for e in &r.errors {
+            out.push_str(&format!("\n* rule `{}` could not be evaluated: {}\n", e.rule, e.message));
+        }
+        if let (Some(s), Some((h, rows))) = (&self.ratings, self.ratings_table()) {
+            out.push_str(&format!(
+                "\n## Ratings\n\n{}; {} rated, {} unrateable, {} comparison component(s). Top {TOP_RATINGS}:\n\n",
+                s.method,
+                s.rows.len(),
+                s.unrateable.len(),
+                s.components
+            ));
+            out.push_str(&md_table(&h, &rows));
+        }
+        if !self.best_of_n.is_empty() {
+            let (h, rows) = self.selection_table();
+            out.push_str("\n## Best-of-N selection\n\nReleases after more than one private variant, with the expected inflation of picking the best of N and the selection-adjusted rating.\n\n");
+            out.push_str(&md_table(&h, &rows));
+        }
+        let (h, rows) = self.provider_table();
+        out.push_str("\n## Providers\n\n");
+        out.push_str(&md_table(&h, &rows));
+        let (h, rows) = self.class_table();
+        out.push_str("\n## License classes\n\n");
+        out.push_str(&md_table(&h, &rows));
+        out
+    }
+}
+
+/// A Markdown table.
+pub fn md_table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = format!("| {} |\n|{}\n", header.join(" | "), " --- |".repeat(header.len()));
+    for row in rows {
+        out.push_str(&format!("| {} |\n", row.iter().map(|c| c.replace('|', "\\|")).collect::<Vec<_>>().join(" | ")));
+    }
+    out
+}

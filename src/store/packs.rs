@@ -1,0 +1,72 @@
+//! Packs, plans and their scripts read from files: size-bounded reads, and a [`ScriptSource`] that
+//! resolves `uses:` inside the pack's folder.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::policy::pack::{Location, PackError, PolicyPack, load_text};
+use crate::policy::plan::{Plan, PlanError, parse};
+use crate::policy::source::ScriptSource;
+use crate::primitives::limits::{MAX_PACK_BYTES, MAX_PLAN_BYTES};
+
+/// Reads at most `limit` bytes of `path`; `Ok(None)` if the file is longer.
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
+}
+
+/// Scripts read from the folder a pack file is in.
+#[derive(Debug, Clone)]
+pub struct Folder(pub PathBuf);
+
+impl ScriptSource for Folder {
+    fn name(&self, rel: &str) -> String {
+        self.0.join(rel).display().to_string()
+    }
+
+    fn read(&self, rel: &str) -> Result<String, String> {
+        let bytes = read_bounded(&self.0.join(rel), MAX_PACK_BYTES)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("larger than {MAX_PACK_BYTES} bytes"))?;
+        String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned())
+    }
+}
+
+/// Loads and checks the pack at `path`, its scripts from its folder.
+pub fn load(path: &Path) -> Result<PolicyPack, PackError> {
+    let file = path.display().to_string();
+    let bytes = read_bounded(path, MAX_PACK_BYTES).map_err(|source| PackError::Io { file: file.clone(), source })?;
+    let Some(bytes) = bytes else {
+        let at = Location { file, line: 0, column: 0, pointer: String::new() };
+        return Err(PackError::Invalid {
+            at,
+            message: format!("larger than {MAX_PACK_BYTES} bytes; expected a policy pack"),
+        });
+    };
+    load_bytes(path, &bytes)
+}
+
+/// Checks a pack's `bytes` as if read from `path`: scripts resolve in its folder.
+pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<PolicyPack, PackError> {
+    let folder = Folder(path.parent().unwrap_or(Path::new(".")).to_path_buf());
+    load_text(&path.display().to_string(), bytes, &folder)
+}
+
+/// Loads and validates a plan file (JSON Lines for `.jsonl`/`.ndjson`, YAML otherwise), of at most
+/// [`MAX_PLAN_BYTES`].
+pub fn load_plan(path: &Path) -> Result<Plan, PlanError> {
+    let file = path.display().to_string();
+    let whole = |line: usize, message: String| PlanError::Invalid {
+        at: Location { file: file.clone(), line, column: 0, pointer: String::new() },
+        message,
+    };
+    let bytes = read_bounded(path, MAX_PLAN_BYTES).map_err(|source| PlanError::Io { file: file.clone(), source })?;
+    let bytes = bytes.ok_or_else(|| whole(0, format!("larger than {MAX_PLAN_BYTES} bytes; expected a plan")))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = crate::ledger::input::line_of(e.as_bytes(), e.utf8_error().valid_up_to()) as usize;
+        whole(line, "not valid UTF-8".into())
+    })?;
+    let jsonl = path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson");
+    parse(&file, &text, jsonl)
+}
