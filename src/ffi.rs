@@ -97,7 +97,9 @@ fn trust_key(pem: &str) -> Result<ed25519_dalek::VerifyingKey, Refusal> {
 }
 
 fn at(value: Option<&str>) -> Result<Option<i64>, Refusal> {
-    value.map(|t| time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| refuse(Subject::Other, format!("at: {e}")))).transpose()
+    value
+        .map(|t| time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| refuse(Subject::Other, format!("at: {e}"))))
+        .transpose()
 }
 
 #[derive(Deserialize)]

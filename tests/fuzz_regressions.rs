@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,7 +22,11 @@ fn pack_with(body: &str) -> fairboard::policy::PolicyPack {
 fn rule_error(body: &str) -> (String, Duration) {
     let pack = pack_with(body);
     let start = Instant::now();
-    let out = evaluate(&pack, Arc::new(FactsBuilder::new(None).finish().unwrap()), Some(&fairboard::store::SystemClock::shared()));
+    let out = evaluate(
+        &pack,
+        Arc::new(FactsBuilder::new(None).finish().unwrap()),
+        Some(&fairboard::store::SystemClock::shared()),
+    );
     let took = start.elapsed();
     assert!(out.findings.is_empty());
     assert_eq!(out.errors.len(), 1, "{out:?}");
@@ -56,7 +59,11 @@ fn rhai_eval_churning_a_large_array_is_stopped_by_the_time_limit() {
 #[test]
 fn rhai_eval_ordinary_script_runs() {
     let pack = pack_with("let x = []; for i in 0..1000 { x.push(i); } []");
-    let out = evaluate(&pack, Arc::new(FactsBuilder::new(None).finish().unwrap()), Some(&fairboard::store::SystemClock::shared()));
+    let out = evaluate(
+        &pack,
+        Arc::new(FactsBuilder::new(None).finish().unwrap()),
+        Some(&fairboard::store::SystemClock::shared()),
+    );
     assert!(out.errors.is_empty(), "{:?}", out.errors);
 }
 
@@ -64,8 +71,13 @@ fn rhai_eval_ordinary_script_runs() {
 #[test]
 fn rhai_eval_time_limit_inside_a_called_function_names_its_reason() {
     let yaml = "apiVersion: fairboard/v1\nkind: PolicyPack\nname: fuzz\nversion: \"1\"\nrules:\n  - id: r\n    severity: deny\n    rationale: regression\n    script: |\n      fn grow() { let x = []; x.pad(90000, 0); loop { x.push(1); x.pop(); } }\n      fn evaluate(facts, params) { grow() }\n";
-    let pack = fairboard::policy::pack::load_text("fuzz-regression.yaml", yaml.as_bytes(), &fairboard::InlineOnly).unwrap();
-    let out = evaluate(&pack, Arc::new(FactsBuilder::new(None).finish().unwrap()), Some(&fairboard::store::SystemClock::shared()));
+    let pack =
+        fairboard::policy::pack::load_text("fuzz-regression.yaml", yaml.as_bytes(), &fairboard::InlineOnly).unwrap();
+    let out = evaluate(
+        &pack,
+        Arc::new(FactsBuilder::new(None).finish().unwrap()),
+        Some(&fairboard::store::SystemClock::shared()),
+    );
     assert_eq!(out.errors.len(), 1, "{out:?}");
     assert!(out.errors[0].message.contains("script time limit"), "{}", out.errors[0].message);
 }

@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::ledger::event::License;
-use crate::facts::Facts;
 use crate::api::report::Report;
+use crate::facts::Facts;
+use crate::ledger::event::License;
 use crate::stats::anchor::AnchorSpec;
 use crate::stats::pairs::{Comparisons, PeriodFilter};
 use crate::stats::scores::{CiMethod, Scoreboard, scoreboard};

@@ -76,7 +76,11 @@ pub fn verify_with(
 }
 
 /// [`verify_with`] without a per-record callback.
-pub fn verify(ledger: impl BufRead + Send, trust: &VerifyingKey, checkpoint: Option<&str>) -> Result<Verified, ApiError> {
+pub fn verify(
+    ledger: impl BufRead + Send,
+    trust: &VerifyingKey,
+    checkpoint: Option<&str>,
+) -> Result<Verified, ApiError> {
     verify_with(ledger, trust, checkpoint, |_| {})
 }
 

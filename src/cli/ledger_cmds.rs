@@ -9,9 +9,9 @@ use serde_json::json;
 use super::audit_cmds::{open_ledger, read_checkpoint_text};
 use super::{CliError, Files, VerifyFormat};
 use crate::api::{self, ApiError};
+use crate::ledger::VerifyError;
 use crate::ledger::chain::ChainError;
 use crate::ledger::input;
-use crate::ledger::VerifyError;
 use crate::primitives::crypto;
 use crate::store::LedgerError;
 
@@ -25,15 +25,18 @@ fn ledger_error(e: LedgerError) -> CliError {
             "the last line is incomplete; `fairboard recover --ledger {}` cuts it, keeping a backup",
             path.display()
         )),
-        LedgerError::Chain { source: ChainError::ReOpen { .. }, .. } => {
+        LedgerError::Chain { source, .. } if matches!(**source, ChainError::ReOpen { .. }) => {
             Some("a ledger is opened once, by `fairboard init`".to_owned())
         }
         _ => e.hint().map(str::to_owned),
     };
     let message = match &e {
-        LedgerError::Chain { path: Some(path), source: ChainError::TimeBackwards { given, head } } => {
-            format!("{}: --time {given} is earlier than the last record's time {head}", path.display())
-        }
+        LedgerError::Chain { path: Some(path), source } => match &**source {
+            ChainError::TimeBackwards { given, head } => {
+                format!("{}: --time {given} is earlier than the last record's time {head}", path.display())
+            }
+            _ => e.to_string(),
+        },
         _ => e.to_string(),
     };
     let error = if e.is_refusal() { CliError::fail(message) } else { CliError::usage(message) };

@@ -78,14 +78,21 @@ impl CliError {
         };
         let message = match (&e, name) {
             (ApiError::Checkpoint(PinError::Truncated { .. } | PinError::Rewritten { .. }), Some(ledger)) => {
-                format!("{}: {e} ({})", ledger.display(), files.checkpoint.map_or(String::new(), |c| c.display().to_string()))
+                format!(
+                    "{}: {e} ({})",
+                    ledger.display(),
+                    files.checkpoint.map_or(String::new(), |c| c.display().to_string())
+                )
             }
             (_, Some(file)) => format!("{}: {e}", file.display()),
             (_, None) => e.to_string(),
         };
         let hint = match &e {
             ApiError::Defect(d) if d.is_torn_tail() => files.ledger.map(|l| {
-                format!("the last line is incomplete; `fairboard recover --ledger {}` cuts it, keeping a backup", l.display())
+                format!(
+                    "the last line is incomplete; `fairboard recover --ledger {}` cuts it, keeping a backup",
+                    l.display()
+                )
             }),
             ApiError::Mismatch(_) => Some(
                 "use the adopted pack, or pass --policy-override to evaluate this one anyway (the report will say so)"

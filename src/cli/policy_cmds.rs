@@ -12,7 +12,9 @@ use crate::store::{SystemClock, packs, policy_tests as testing};
 /// Parses `--at`.
 pub fn parse_at(at: Option<&str>) -> Result<Option<i64>, CliError> {
     at.map(|t| {
-        crate::primitives::time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| CliError::usage(format!("--at: {e}")))
+        crate::primitives::time::parse(t)
+            .map(|t| t.timestamp_millis())
+            .map_err(|e| CliError::usage(format!("--at: {e}")))
     })
     .transpose()
 }

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::CliError;
 use crate::facts::{Facts, FactsBuilder};
-use crate::ledger::{self, VerifyError};
 use crate::import::{self, fastchat, metadata};
+use crate::ledger::{self, VerifyError};
 use crate::stats::pairs::{Comparisons, PeriodFilter};
 use crate::stats::scores::{ScoresError, scoreboard};
 use crate::stats::{AnchorSpec, CiMethod, Scoreboard, bootstrap, sampling, selection};
@@ -66,7 +66,9 @@ fn ledger_facts(path: &Path) -> Result<Facts, CliError> {
 fn parse_time(flag: &str, value: Option<&str>) -> Result<Option<i64>, CliError> {
     value
         .map(|t| {
-            crate::primitives::time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| CliError::usage(format!("{flag}: {e}")))
+            crate::primitives::time::parse(t)
+                .map(|t| t.timestamp_millis())
+                .map_err(|e| CliError::usage(format!("{flag}: {e}")))
         })
         .transpose()
 }

@@ -9,10 +9,7 @@ use std::path::Path;
 
 use ed25519_dalek::VerifyingKey;
 
-
 use super::CliError;
-use crate::primitives::canonical::to_canonical_string;
-use crate::primitives::crypto;
 use crate::ledger::{self, Head, Record, VerifyError};
 use crate::merkle::checkpoint::{MAX_NOTE_BYTES, check_key_name};
 use crate::merkle::proof::{MAX_PROOF_BYTES, Verified};
@@ -20,6 +17,8 @@ use crate::merkle::{
     Checkpoint, CompactRange, ConsistencyProof, InclusionProof, NoteSigner, NoteVerifier, Proof, ProofError, Tree,
     record_leaf,
 };
+use crate::primitives::canonical::to_canonical_string;
+use crate::primitives::crypto;
 
 /// Reads at most `limit` bytes of `path`; larger files are refused (exit 2).
 pub(crate) fn read_limited(path: &Path, limit: usize, what: &str) -> Result<Vec<u8>, CliError> {

@@ -323,7 +323,8 @@ mod tests {
         assert_eq!(f.edges[&(ia, ic)], Edge { wins_a: 0, wins_b: 3, ties: 0 });
         assert_eq!(f.now, f.last_time);
 
-        let mut early = FactsBuilder::new(Some(crate::primitives::time::parse("2025-03-02T12:00:00Z").unwrap().timestamp_millis()));
+        let mut early =
+            FactsBuilder::new(Some(crate::primitives::time::parse("2025-03-02T12:00:00Z").unwrap().timestamp_millis()));
         recs.iter().for_each(|r| early.push(r));
         let e = early.finish().unwrap();
         assert_eq!(e.records, 6);

@@ -154,7 +154,9 @@ impl Battles {
 /// `--period-start` and `--period-end`, parsed and checked.
 pub fn period(start: Option<&str>, end: Option<&str>) -> Result<Option<Span>, ImportError> {
     let parse = |flag: &str, t: &str| {
-        crate::primitives::time::parse(t).map(|t| t.timestamp_millis()).map_err(|e| ImportError::Period(format!("{flag}: {e}")))
+        crate::primitives::time::parse(t)
+            .map(|t| t.timestamp_millis())
+            .map_err(|e| ImportError::Period(format!("{flag}: {e}")))
     };
     match (start, end) {
         (None, None) => Ok(None),

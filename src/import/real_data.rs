@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::import::{self, Battles};
+use crate::ledger::event::License;
 use crate::stats::bradley_terry::{FitOptions, TOLERANCE, rate};
 use crate::stats::{AnchorSpec, Comparisons};
-use crate::ledger::event::License;
 
 fn shared(rel: &str) -> Option<PathBuf> {
     crate::shared::locate(&format!("data/real/{rel}")).unwrap_or_else(|e| panic!("{e}"))

@@ -194,7 +194,8 @@ impl Chain {
             }
             authority.authorize(&signer, &input.event).map_err(refuse)?;
             authority.apply(seq, &input.event).map_err(refuse)?;
-            let body = RecordBody { seq, time: stamp.clone(), prev, signer: signer.clone(), event: input.event.clone() };
+            let body =
+                RecordBody { seq, time: stamp.clone(), prev, signer: signer.clone(), event: input.event.clone() };
             let (record, line) = body.sign(key)?;
             if line.len() > MAX_RECORD_BYTES {
                 return Err(ChainError::RecordTooLong {

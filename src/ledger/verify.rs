@@ -24,8 +24,8 @@ use serde_json::Value;
 use super::authority::{AuthError, Authority};
 use super::envelope;
 use super::record::{GENESIS_PREV, Record};
-use crate::primitives::crypto;
 use crate::ledger::schema::{SchemaError, Schemas, Violation, schemas};
+use crate::primitives::crypto;
 
 pub use crate::primitives::limits::MAX_RECORD_BYTES;
 /// Most lines verified together in one parallel chunk.
@@ -533,7 +533,9 @@ mod tests {
         let mut prev = GENESIS_PREV.to_owned();
         let mut lines = Vec::new();
         for (seq, (signer, event)) in events.iter().enumerate() {
-            let time = crate::primitives::time::format(chrono::DateTime::from_timestamp(1_700_000_000 + seq as i64, 0).unwrap());
+            let time = crate::primitives::time::format(
+                chrono::DateTime::from_timestamp(1_700_000_000 + seq as i64, 0).unwrap(),
+            );
             let body = RecordBody {
                 seq: seq as u64,
                 time,

@@ -33,10 +33,10 @@ use sha2::{Digest, Sha256};
 
 use super::checkpoint::{Checkpoint, CheckpointError, NoteVerifier, SIGNATURE_PREFIX};
 use super::rfc6962::{Hash, MerkleError, hash_leaf, verify_consistency, verify_inclusion};
-use crate::primitives::canonical::to_canonical_string;
-use crate::primitives::crypto;
 use crate::ledger::Record;
 use crate::ledger::record::hash_input;
+use crate::primitives::canonical::to_canonical_string;
+use crate::primitives::crypto;
 
 /// First line of an inclusion proof (C2SP tlog-proof).
 pub const INCLUSION_HEADER: &str = "c2sp.org/tlog-proof@v1";

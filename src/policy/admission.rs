@@ -50,9 +50,7 @@ pub fn introduced(before: &Evaluation, after: &Evaluation, first_candidate: u64)
 
 /// A pack that is not the one the ledger adopted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "policy pack `{path}` has digest {given}, but the ledger adopted {adopted} (`{name}` {version}) at seq {seq}"
-)]
+#[error("policy pack `{path}` has digest {given}, but the ledger adopted {adopted} (`{name}` {version}) at seq {seq}")]
 pub struct DigestMismatch {
     /// The pack file given.
     pub path: String,

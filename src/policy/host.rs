@@ -191,7 +191,10 @@ fn model_map(f: &Facts, id: &str, m: &ModelFact) -> Dynamic {
         ("id", text(id)),
         ("provider", text(&m.provider)),
         ("license", text(m.license.as_str())),
-        ("visibility", text(if m.visibility == crate::ledger::event::Visibility::Public { "public" } else { "private" })),
+        (
+            "visibility",
+            text(if m.visibility == crate::ledger::event::Visibility::Public { "public" } else { "private" }),
+        ),
         ("is_public", Dynamic::from_bool(m.is_public())),
         ("registered_seq", int(m.registered.0)),
         ("registered_at", Dynamic::from_int(m.registered.1)),

@@ -213,7 +213,6 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
-
 /// Finds the line and column of the node at `pointer` in YAML `text` (best effort: `(0, 0)` if unknown).
 pub fn locate(text: &str, pointer: &str) -> (usize, usize) {
     let Ok(root) = marked_yaml::parse_yaml(0, text) else {
@@ -277,9 +276,9 @@ pub fn load_text(name: &str, bytes: &[u8], scripts: &dyn ScriptSource) -> Result
                     ));
                 }
                 let source = scripts.name(uses);
-                let script = scripts.read(uses).map_err(|e| {
-                    invalid(&format!("/rules/{i}/uses"), format!("cannot read script `{source}`: {e}"))
-                })?;
+                let script = scripts
+                    .read(uses)
+                    .map_err(|e| invalid(&format!("/rules/{i}/uses"), format!("cannot read script `{source}`: {e}")))?;
                 (source, script)
             }
             (None, Some(script)) => (format!("{file}#/rules/{i}/script"), script),

@@ -12,11 +12,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::facts::{FactsBuilder, FactsError};
-use crate::policy::admission::introduced;
-use crate::policy::pack::{Location, PackError, locate, yaml_to_json};
-use crate::policy::host::SharedClock;
-use crate::policy::{Finding, PolicyPack, RuleError, evaluate};
 use crate::ledger::schema::{self, SchemaError, Violation};
+use crate::policy::admission::introduced;
+use crate::policy::host::SharedClock;
+use crate::policy::pack::{Location, PackError, locate, yaml_to_json};
+use crate::policy::{Finding, PolicyPack, RuleError, evaluate};
 
 /// A plan that cannot be used (exit 2).
 #[derive(Debug, thiserror::Error)]

@@ -58,16 +58,17 @@ mod tests {
         let pack = pack().unwrap();
         assert_eq!(pack.rules.len(), 12);
         let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/leaderboard-illusion.yaml")).unwrap();
-        let digest = format!("sha256:{}", crate::primitives::crypto::hex(&<sha2::Sha256 as sha2::Digest>::digest(&file)));
+        let digest =
+            format!("sha256:{}", crate::primitives::crypto::hex(&<sha2::Sha256 as sha2::Digest>::digest(&file)));
         assert_eq!(pack.digest, digest);
     }
 
     #[test]
     fn every_shipped_script_is_embedded() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/builtin");
-        let on_disk = std::fs::read_dir(dir).unwrap().filter(|e| {
-            e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "rhai"))
-        });
+        let on_disk = std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "rhai")));
         assert_eq!(on_disk.count(), SCRIPTS.len());
     }
 }

@@ -196,5 +196,4 @@ mod tests {
         assert!(matches!(decode_public_key(&B64.encode(raw)), Err(CryptoError::BadKey)));
         assert!(matches!(decode_public_key("not base64"), Err(CryptoError::BadEncoding { .. })));
     }
-
 }

@@ -28,7 +28,6 @@ pub fn format(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,7 +114,6 @@ impl Scoreboard {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use crate::stats::scores::scoreboard;

@@ -18,4 +18,3 @@ pub fn table<R: AsRef<[String]>>(header: &[&str], rows: &[R]) -> String {
     }
     out
 }
-

@@ -317,7 +317,11 @@ impl<'a> Run<'a> {
                 .into_iter()
                 .map(|(i, w)| (self.cast.models[i].id.clone(), (w * 1e6).round() / 1e6))
                 .collect();
-            self.push(t0, Event::SamplingSet { effective_from: crate::primitives::time::format(t0), weights }, Signer::Operator);
+            self.push(
+                t0,
+                Event::SamplingSet { effective_from: crate::primitives::time::format(t0), weights },
+                Signer::Operator,
+            );
             self.live = live;
         }
         plan

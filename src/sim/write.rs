@@ -22,9 +22,9 @@ use ed25519_dalek::SigningKey;
 use sha2::{Digest, Sha256};
 
 use super::{Signer, SimError, TimedEvent};
-use crate::primitives::crypto;
 use crate::ledger::event::{Event, KeyRole};
 use crate::ledger::record::{GENESIS_PREV, RecordBody};
+use crate::primitives::crypto;
 
 /// What [`write_ledger`] wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]

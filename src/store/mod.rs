@@ -16,15 +16,15 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use ed25519_dalek::SigningKey;
 
+use crate::facts::FactsBuilder;
 use crate::ledger::chain::{Chain, ChainError, Signed};
 use crate::ledger::input::{InputError, InputEvent, MAX_INPUT_BYTES, MAX_LINE_BYTES, parse_events};
-use crate::facts::FactsBuilder;
 use crate::ledger::{Head, VerifiedRecord, VerifyError, verify_stream};
 use crate::policy::admission::{DigestMismatch, Introduced, check_adopted, introduced};
 use crate::policy::host::{Clock, SharedClock};
 use crate::policy::{PolicyPack, Severity, evaluate};
-use std::sync::Arc;
 pub use recover::{RecoverError, Recovery, recover};
+use std::sync::Arc;
 
 /// Failures of ledger file operations.
 #[derive(Debug, thiserror::Error)]
@@ -53,8 +53,8 @@ pub enum LedgerError {
     Chain {
         /// The ledger file, for errors about the ledger rather than the events (a time before its head).
         path: Option<PathBuf>,
-        /// Why.
-        source: ChainError,
+        /// Why (boxed: the largest of the store's errors).
+        source: Box<ChainError>,
     },
 }
 
@@ -71,9 +71,9 @@ impl LedgerError {
     /// What to do about it, apart from the message.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            Self::Invalid { source: VerifyError::Defect(d), .. } if d.is_torn_tail() => {
-                Some("the last line is incomplete (an interrupted append?): recover the ledger to cut it, keeping a backup")
-            }
+            Self::Invalid { source: VerifyError::Defect(d), .. } if d.is_torn_tail() => Some(
+                "the last line is incomplete (an interrupted append?): recover the ledger to cut it, keeping a backup",
+            ),
             Self::Chain { source, .. } => source.hint(),
             _ => None,
         }
@@ -82,8 +82,7 @@ impl LedgerError {
 
 impl From<ChainError> for LedgerError {
     fn from(source: ChainError) -> Self {
-        let path = None;
-        Self::Chain { path, source }
+        Self::Chain { path: None, source: Box::new(source) }
     }
 }
 
@@ -115,7 +114,7 @@ pub fn init(
     time: DateTime<Utc>,
 ) -> Result<Appended, LedgerError> {
     let (_, first) = Chain::open(operator, leaderboard, time)
-        .map_err(|source| LedgerError::Chain { path: Some(path.to_path_buf()), source })?;
+        .map_err(|source| LedgerError::Chain { path: Some(path.to_path_buf()), source: Box::new(source) })?;
     let mut file = OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             LedgerError::Exists(path.to_path_buf())
@@ -179,7 +178,7 @@ impl LockedLedger {
         let time = time.unwrap_or_else(|| now().max(self.head().time));
         self.chain.prepare(key, file, events, Some(time)).map_err(|source| {
             let path = matches!(source, ChainError::TimeBackwards { .. }).then(|| self.path.clone());
-            LedgerError::Chain { path, source }
+            LedgerError::Chain { path, source: Box::new(source) }
         })
     }
 
@@ -329,9 +328,7 @@ pub fn append_with_policy(
     let ledger = LockedLedger::open(path, |r| builder.push(r))?;
     let prepared = ledger.prepare(key, file, events, time)?;
     let first = ledger.head().records;
-    let now = prepared
-        .first()
-        .map_or(ledger.head().time.timestamp_millis(), |s| s.time.timestamp_millis());
+    let now = prepared.first().map_or(ledger.head().time.timestamp_millis(), |s| s.time.timestamp_millis());
     let before = builder.judged_at(now)?;
     for signed in &prepared {
         builder.push(&signed.verified());
@@ -373,7 +370,10 @@ mod tests {
             (0..MAX_RECORD_BYTES / 20).map(|i| (format!("model-{i:012}"), Value::from(1))).collect();
         let event = json!({"type":"sampling_set","effective_from":"2025-01-01T00:00:00Z","weights":weights});
         let err = append(&path, &op, "big.jsonl", &[InputEvent { line: 1, event }], None).unwrap_err();
-        assert!(matches!(err, LedgerError::Chain { source: ChainError::RecordTooLong { line: 1, .. }, .. }), "{err}");
+        assert!(
+            matches!(&err, LedgerError::Chain { source, .. } if matches!(**source, ChainError::RecordTooLong { line: 1, .. })),
+            "{err}"
+        );
         assert!(!err.is_refusal(), "bad input, exit 2");
         assert_eq!(std::fs::read(&path).unwrap(), before);
     }

@@ -13,10 +13,10 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::policy::pack::{self, PackError};
-use crate::policy::{Finding, evaluate};
 use crate::facts::{Facts, FactsBuilder};
 use crate::ledger::schema::schemas;
+use crate::policy::pack::{self, PackError};
+use crate::policy::{Finding, evaluate};
 
 /// A case that cannot be run (exit 2).
 #[derive(Debug, thiserror::Error)]
