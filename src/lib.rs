@@ -66,17 +66,21 @@
 //! ```
 
 pub mod api;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod facts;
 pub mod ffi;
+#[cfg(feature = "cli")]
 pub mod import;
 pub mod ledger;
 pub mod merkle;
 pub mod policy;
 pub mod primitives;
 pub mod render;
+#[cfg(feature = "cli")]
 pub mod sim;
 pub mod stats;
+#[cfg(feature = "cli")]
 pub mod store;
 
 pub use api::audit::AuditReport;

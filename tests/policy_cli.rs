@@ -60,6 +60,16 @@ const ILLUSION: &[(&str, &str)] = &[
     ),
 ];
 
+/// `fairboard policy test policies`, pointed at the pack's own folder as `opa test .` is, skips the
+/// pack file and runs the cases beneath it.
+#[test]
+fn policy_test_on_the_pack_folder_skips_the_pack_itself() {
+    let out = fairboard().args(["policy", "test"]).arg(root().join("policies")).assert().success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(!text.contains("leaderboard-illusion.yaml"), "{text}");
+    assert!(text.contains(" passed, 0 failed, 0 could not run"), "{text}");
+}
+
 #[test]
 fn shipped_pack_passes_its_own_test_cases() {
     let out = fairboard().args(["policy", "test"]).arg(root().join("policies/tests")).assert().success();

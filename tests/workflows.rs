@@ -304,3 +304,27 @@ fn an_audit_of_a_compliant_ledger_exits_0_and_writes_out() {
         .stdout("");
     assert!(std::fs::read_to_string(out).unwrap().contains("result: **PASS**"));
 }
+
+/// A new user's first plan is the events file they would append: bare event lines, no `{"event": …}`
+/// wrapper and no times. `check --plan` takes them as steps without times.
+#[test]
+fn a_plan_of_bare_event_lines_is_accepted() {
+    let board = Board::new();
+    board.append("2025-03-02T00:00:00Z", THREE_TESTS, None).success();
+    let plan = board.dir.path().join("events.jsonl");
+    std::fs::write(&plan, "{\"type\":\"private_test_started\",\"model\":\"d\",\"provider\":\"meta\"}\n").unwrap();
+    let out = fairboard()
+        .args(["check", "--format", "json", "--as", "meta", "--ledger"])
+        .arg(board.ledger())
+        .arg("--policy")
+        .arg(pack())
+        .arg("--plan")
+        .arg(&plan)
+        .assert()
+        .code(1);
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let breaks = report["plan"]["breaks"].as_array().unwrap();
+    assert_eq!(breaks.len(), 1, "{report}");
+    assert_eq!((breaks[0]["step"].as_u64(), breaks[0]["line"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(breaks[0]["finding"]["rule"], "private-variant-limit");
+}

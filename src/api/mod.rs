@@ -230,3 +230,104 @@ pub fn scores(
     let facts = facts(ledger, None, None)?;
     Ok(scoreboard(&Comparisons::from_facts(&facts, filter), anchor, method)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use ed25519_dalek::SigningKey;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::ledger::Chain;
+    use crate::ledger::input::InputEvent;
+    use crate::policy::shipped;
+
+    /// A ledger built in memory: an operator, a provider with four private tests (one more than the
+    /// shipped limit), a day of battles.
+    fn ledger() -> (String, SigningKey) {
+        let op = SigningKey::from_bytes(&[11; 32]);
+        let t0 = time::parse("2025-03-01T00:00:00Z").unwrap();
+        let (mut chain, first) = Chain::open(&op, "api-test", t0).unwrap();
+        let mut events: Vec<Value> = vec![json!({"type":"provider_registered","provider":"meta"})];
+        for m in ["a", "b"] {
+            events.push(json!({"type":"model_registered","model":m,"provider":"meta","license":"proprietary","visibility":"public"}));
+        }
+        for v in 1..=4 {
+            events.push(json!({"type":"private_test_started","model":format!("v{v}"),"provider":"meta"}));
+        }
+        events.push(
+            json!({"type":"battles_recorded","period_start":"2025-03-01T00:00:00Z","period_end":"2025-03-01T23:59:59Z",
+            "pairs":[{"model_a":"a","model_b":"b","wins_a":30,"wins_b":20,"ties":5}]}),
+        );
+        let input: Vec<InputEvent> =
+            events.into_iter().enumerate().map(|(i, event)| InputEvent { line: i as u64 + 1, event }).collect();
+        let signed = chain.prepare(&op, "events", &input, None).unwrap();
+        chain.advance(&signed);
+        let mut text = format!("{}\n", first.line);
+        for s in &signed {
+            text.push_str(&s.line);
+            text.push('\n');
+        }
+        (text, op)
+    }
+
+    #[test]
+    fn verify_from_bytes_reports_the_head_and_the_first_defect() {
+        let (text, op) = ledger();
+        let v = verify(text.as_bytes(), &op.verifying_key(), None).unwrap();
+        assert_eq!(v.records, 9);
+        let tampered = text.replacen("\"wins_a\":30", "\"wins_a\":31", 1);
+        let err = verify(tampered.as_bytes(), &op.verifying_key(), None).unwrap_err();
+        assert_eq!((err.kind(), err.line()), (ErrorKind::Verification, Some(9)), "{err}");
+        let other = SigningKey::from_bytes(&[12; 32]);
+        assert_eq!(verify(text.as_bytes(), &other.verifying_key(), None).unwrap_err().line(), Some(1));
+        let torn = &text[..text.len() - 1];
+        let err = verify(torn.as_bytes(), &op.verifying_key(), None).unwrap_err();
+        assert!(err.hint().is_some_and(|h| h.contains("recover")) && !err.to_string().contains("--"), "{err}");
+    }
+
+    #[test]
+    fn check_with_the_embedded_pack_finds_the_fourth_test() {
+        let (text, _) = ledger();
+        let report = check(text.as_bytes(), &shipped::pack().unwrap(), &Options::default()).unwrap();
+        assert!(report.fails());
+        assert!(report.findings.iter().any(|f| f.rule == "private-variant-limit" && f.subject == "meta"));
+        let json = serde_json::to_value(&report).unwrap();
+        assert_eq!(json["ledger"]["records"], 9);
+    }
+
+    #[test]
+    fn what_if_flags_the_step_and_writes_nothing() {
+        let (text, _) = ledger();
+        let plan = crate::policy::plan::parse(
+            "plan.jsonl",
+            "{\"type\":\"private_test_started\",\"model\":\"v5\",\"provider\":\"meta\"}\n",
+            true,
+        )
+        .unwrap();
+        let report = what_if(text.as_bytes(), &shipped::pack().unwrap(), &plan, None, &Options::default()).unwrap();
+        assert!(report.denies());
+        assert_eq!(report.plan.breaks[0].step, 1);
+    }
+
+    #[test]
+    fn audit_of_a_forged_ledger_says_so_and_computes_nothing() {
+        let (text, op) = ledger();
+        let pack = shipped::pack().unwrap();
+        let ok = audit(text.as_bytes(), &op.verifying_key(), &pack, None, &Options::default(), |_| {}, 0).unwrap();
+        assert!(ok.verification.ok && ok.ratings.is_some());
+        let forged = text.replacen("\"wins_b\":20", "\"wins_b\":2", 1);
+        let bad = audit(forged.as_bytes(), &op.verifying_key(), &pack, None, &Options::default(), |_| {}, 0).unwrap();
+        assert!(!bad.verification.ok && bad.fails());
+        assert!(bad.verification.defect.as_deref().is_some_and(|d| d.starts_with("line 9:")), "{:?}", bad.verification);
+        assert!(bad.ratings.is_none() && bad.report.findings.is_empty() && bad.providers.is_empty());
+    }
+
+    #[test]
+    fn scores_from_bytes() {
+        let (text, _) = ledger();
+        let board = scores(text.as_bytes(), PeriodFilter::ALL, &AnchorSpec::Default, CiMethod::Sandwich).unwrap();
+        let a = board.row("a").and_then(|r| r.rating).unwrap();
+        let b = board.row("b").and_then(|r| r.rating).unwrap();
+        assert!(a > b);
+    }
+}

@@ -100,7 +100,11 @@ pub fn scores(
     format: ScoresFormat,
 ) -> Result<(), CliError> {
     let filter = PeriodFilter { from: parse_time("--from", from)?, to: parse_time("--to", to)?, before_seq: None };
-    let anchor = anchor.map(str::parse::<AnchorSpec>).transpose().map_err(CliError::usage)?.unwrap_or_default();
+    let anchor = anchor
+        .map(str::parse::<AnchorSpec>)
+        .transpose()
+        .map_err(|e| CliError::usage(format!("--{e}")))?
+        .unwrap_or_default();
     let method = match (ci, rounds) {
         (CiKind::Bootstrap, rounds) => {
             CiMethod::Bootstrap { rounds: rounds.unwrap_or(bootstrap::DEFAULT_ROUNDS), seed }
@@ -114,8 +118,24 @@ pub fn scores(
     let comparisons = Comparisons::from_facts(&facts, filter);
     // Every failure here is about the data or the flags (an anchor without a rating, a bootstrap
     // with no connected resample, a fit that cannot converge): bad input, exit 2.
-    let board = scoreboard(&comparisons, &anchor, method)
-        .map_err(|e: ScoresError| CliError::usage(format!("{}: {e}", path.display())))?;
+    let board = scoreboard(&comparisons, &anchor, method).map_err(|e: ScoresError| {
+        use crate::stats::anchor::AnchorError;
+        use crate::stats::bootstrap::BootstrapError;
+        use crate::stats::bradley_terry::RateError;
+        match &e {
+            ScoresError::Rate(RateError::Anchor(AnchorError::NotRated { model, why })) => CliError::usage(format!(
+                "{}: --anchor: model `{model}` {why}, so it cannot anchor the ratings",
+                path.display()
+            )),
+            ScoresError::Bootstrap(BootstrapError::TooFewRounds(n)) => {
+                CliError::usage(format!("--bootstrap {n}: at least 2 rounds are needed for an interval"))
+            }
+            ScoresError::Bootstrap(BootstrapError::Degenerate { .. }) => {
+                CliError::usage(format!("{}: {e}", path.display())).with_hint("use --ci sandwich")
+            }
+            _ => CliError::usage(format!("{}: {e}", path.display())),
+        }
+    })?;
     let selections = selection::selections(&facts, selection::WINDOW_DAYS, |m| {
         let row = board.row(m)?;
         Some((row.rating?, row.standard_error()?))

@@ -19,31 +19,7 @@ use super::host;
 use super::source::ScriptSource;
 use crate::ledger::schema::{self, SchemaError, Violation};
 
-/// Where in which file a problem is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    /// File path as given.
-    pub file: String,
-    /// 1-based line (0 when unknown).
-    pub line: usize,
-    /// 1-based column (0 when unknown).
-    pub column: usize,
-    /// JSON pointer into the pack ("" for the whole document).
-    pub pointer: String,
-}
-
-impl std::fmt::Display for Location {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.file)?;
-        if self.line > 0 {
-            write!(f, ":{}:{}", self.line, self.column)?;
-        }
-        if !self.pointer.is_empty() {
-            write!(f, ": at {}", self.pointer)?;
-        }
-        Ok(())
-    }
-}
+pub use crate::primitives::yaml::{Location, Locator, locate};
 
 /// A pack that cannot be used (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -151,87 +127,11 @@ struct RawRule {
 static PACK_SCHEMA: LazyLock<Result<jsonschema::Validator, SchemaError>> =
     LazyLock::new(|| schema::compile("policy-pack.json", include_str!("../../schemas/policy-pack.json")));
 
-pub use crate::primitives::limits::{MAX_PACK_BYTES, MAX_YAML_BYTES, MAX_YAML_FLOW_DEPTH};
+pub use crate::primitives::limits::{MAX_PACK_BYTES, MAX_YAML_BYTES};
 
-/// Parses YAML text into JSON, with the location of a syntax error. The read is strict
-/// ([`crate::ledger::input::strict`]): a mapping that names a key twice, a `.nan` or `.inf`, or an integer beyond
-/// 64 bits is an error at its JSON pointer. serde_yaml bounds nesting depth and alias expansion; size
-/// and flow depth are bounded here first ([`MAX_YAML_BYTES`], [`MAX_YAML_FLOW_DEPTH`]).
+/// Parses YAML text into JSON strictly ([`crate::primitives::yaml::to_json`]).
 pub fn yaml_to_json(file: &str, text: &str) -> Result<Value, PackError> {
-    let at = |offset: Option<usize>| {
-        let line = offset.map_or(0, |o| crate::ledger::input::line_of(text.as_bytes(), o) as usize);
-        Location { file: file.to_owned(), line, column: 0, pointer: String::new() }
-    };
-    if text.len() > MAX_YAML_BYTES {
-        let message = format!("larger than {MAX_YAML_BYTES} bytes; expected a small YAML document");
-        return Err(PackError::Yaml { at: at(None), message });
-    }
-    if let Some(offset) = too_deep(text) {
-        let message = format!("nested deeper than {MAX_YAML_FLOW_DEPTH} levels of `[` and `{{`");
-        return Err(PackError::Yaml { at: at(Some(offset)), message });
-    }
-    crate::ledger::input::strict::read(serde_yaml::Deserializer::from_str(text)).map_err(|e| {
-        let (mut line, mut column) = e.error.location().map_or((0, 0), |l| (l.line(), l.column()));
-        let (pointer, message) = match e.refusal {
-            Some(r) => {
-                // serde_yaml places the error at the enclosing mapping; the member itself is better.
-                let (l, c) = locate(text, &r.pointer);
-                if l > 0 {
-                    (line, column) = (l, c);
-                }
-                (r.pointer, r.message)
-            }
-            None => {
-                let m = e.error.to_string();
-                let hint = if m.starts_with("repetition limit exceeded") {
-                    " (aliases expand to too much data; expected a document without alias bombs)"
-                } else {
-                    ""
-                };
-                (String::new(), format!("{m}{hint}"))
-            }
-        };
-        PackError::Yaml { at: Location { file: file.to_owned(), line, column, pointer }, message }
-    })
-}
-
-/// The byte offset where `[`/`{` nesting first exceeds [`MAX_YAML_FLOW_DEPTH`], if it does.
-fn too_deep(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    for (i, b) in text.bytes().enumerate() {
-        match b {
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_YAML_FLOW_DEPTH {
-                    return Some(i);
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Finds the line and column of the node at `pointer` in YAML `text` (best effort: `(0, 0)` if unknown).
-pub fn locate(text: &str, pointer: &str) -> (usize, usize) {
-    let Ok(root) = marked_yaml::parse_yaml(0, text) else {
-        return (0, 0);
-    };
-    let mut node = &root;
-    for segment in pointer.split('/').skip(1) {
-        let segment = segment.replace("~1", "/").replace("~0", "~");
-        let next = match node {
-            marked_yaml::Node::Mapping(m) => m.get_node(&segment),
-            marked_yaml::Node::Sequence(s) => segment.parse::<usize>().ok().and_then(|i| s.get_node(i)),
-            marked_yaml::Node::Scalar(_) => None,
-        };
-        match next {
-            Some(n) => node = n,
-            None => break,
-        }
-    }
-    node.span().start().map_or((0, 0), |m| (m.line(), m.column()))
+    crate::primitives::yaml::to_json(file, text).map_err(|e| PackError::Yaml { at: e.at, message: e.message })
 }
 
 /// Loads and checks a pack from its bytes; `name` names it in errors and reports, `scripts` resolves
@@ -250,8 +150,9 @@ pub fn load_text(name: &str, bytes: &[u8], scripts: &dyn ScriptSource) -> Result
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let value = yaml_to_json(&file, text)?;
+    let locator = Locator::new(text);
     let invalid = |pointer: &str, message: String| {
-        let (line, column) = locate(text, pointer);
+        let (line, column) = locator.locate(pointer);
         PackError::Invalid { at: Location { file: file.clone(), line, column, pointer: pointer.to_owned() }, message }
     };
     let validator = PACK_SCHEMA.as_ref().map_err(Clone::clone)?;

@@ -15,8 +15,9 @@ use crate::facts::{FactsBuilder, FactsError};
 use crate::ledger::schema::{self, SchemaError, Violation};
 use crate::policy::admission::introduced;
 use crate::policy::host::SharedClock;
-use crate::policy::pack::{Location, PackError, locate, yaml_to_json};
+use crate::policy::pack::{Location, PackError, yaml_to_json};
 use crate::policy::{Finding, PolicyPack, RuleError, evaluate};
+use crate::primitives::yaml::Locator;
 
 /// A plan that cannot be used (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -76,12 +77,16 @@ static PLAN_SCHEMA: LazyLock<Result<jsonschema::Validator, SchemaError>> =
 pub use crate::primitives::limits::MAX_PLAN_BYTES;
 
 /// Parses and validates plan `text` (JSON Lines of steps when `jsonl`, YAML otherwise); `file` names
-/// the plan in errors. The file store (`crate::store::packs::load_plan`) reads a file and calls this; the fuzz targets call it directly.
+/// the plan in errors. A JSON Lines plan may also be the very event lines `append` takes (an object
+/// with `type` and no `event`): each is a step without a time. The file store
+/// (`crate::store::packs::load_plan`) reads a file and calls this; the fuzz targets call it directly.
 /// A leading byte-order mark is skipped and `\r\n` line ends are accepted; JSON Lines steps are read
 /// strictly, as events input is ([`crate::ledger::input::parse_strict`]), and YAML as packs are ([`yaml_to_json`]).
 pub fn parse(file: &str, text: &str, jsonl: bool) -> Result<Plan, PlanError> {
     let file = file.to_owned();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // One parse for every location (a YAML plan of 10,000 steps locates each step).
+    let locator = Locator::new(if jsonl { "" } else { text });
     let (value, lines): (Value, Vec<usize>) = if jsonl {
         let mut steps = Vec::new();
         let mut lines = Vec::new();
@@ -94,6 +99,13 @@ pub fn parse(file: &str, text: &str, jsonl: bool) -> Result<Plan, PlanError> {
                 };
                 PlanError::Invalid { at: Location { file: file.clone(), line: i + 1, column, pointer }, message }
             })?;
+            // A line of bare events, as `append` takes them, is a step with no time.
+            let step = match step {
+                Value::Object(m) if m.contains_key("type") && !m.contains_key("event") => {
+                    serde_json::json!({ "event": Value::Object(m) })
+                }
+                other => other,
+            };
             steps.push(step);
             lines.push(i + 1);
         }
@@ -101,7 +113,7 @@ pub fn parse(file: &str, text: &str, jsonl: bool) -> Result<Plan, PlanError> {
     } else {
         let value = yaml_to_json(&file, text)?;
         let n = value.get("steps").and_then(Value::as_array).map_or(0, Vec::len);
-        let lines = (0..n).map(|i| locate(text, &format!("/steps/{i}")).0).collect();
+        let lines = (0..n).map(|i| locator.locate(&format!("/steps/{i}")).0).collect();
         (value, lines)
     };
     let here = |pointer: &str| {
@@ -109,7 +121,7 @@ pub fn parse(file: &str, text: &str, jsonl: bool) -> Result<Plan, PlanError> {
             let step: Option<usize> = pointer.split('/').nth(2).and_then(|s| s.parse().ok());
             (step.and_then(|s| lines.get(s).copied()).unwrap_or(0), 0)
         } else {
-            locate(text, pointer)
+            locator.locate(pointer)
         };
         Location { file: file.clone(), line, column, pointer: pointer.to_owned() }
     };

@@ -303,7 +303,7 @@ impl Scenario {
 
     /// Parses and checks scenario YAML; `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<Self, SimError> {
-        let scenario: Scenario = serde_yaml::from_str(text).map_err(|e| {
+        let scenario: Scenario = serde_yaml_ng::from_str(text).map_err(|e| {
             let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
             let message = e.to_string();
             // serde_yaml appends " at line L column C", which the error already leads with.

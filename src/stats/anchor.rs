@@ -10,17 +10,17 @@ use std::str::FromStr;
 
 use super::{DEFAULT_ANCHOR_MODEL, DEFAULT_ANCHOR_RATING, INIT};
 
-/// A bad `--anchor` or an anchor that cannot be applied (exit 2).
+/// A bad anchor declaration or an anchor that cannot be applied (exit 2).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AnchorError {
     /// Not `MODEL=RATING`.
-    #[error("--anchor `{given}`: expected MODEL=RATING with a finite number, e.g. mixtral-8x7b-instruct-v0.1=1114")]
+    #[error("anchor `{given}`: expected MODEL=RATING with a finite number, e.g. mixtral-8x7b-instruct-v0.1=1114")]
     Syntax {
         /// What was given.
         given: String,
     },
     /// The declared anchor model has no rating in this data.
-    #[error("--anchor: model `{model}` {why}, so it cannot anchor the ratings")]
+    #[error("anchor model `{model}` {why}, so it cannot anchor the ratings")]
     NotRated {
         /// The model.
         model: String,
@@ -116,7 +116,7 @@ impl fmt::Display for Anchor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::DefaultModel { model, rating } => write!(f, "{model} = {rating} (FastChat's default anchor)"),
-            Self::Declared { model, rating } => write!(f, "{model} = {rating} (declared with --anchor)"),
+            Self::Declared { model, rating } => write!(f, "{model} = {rating} (declared)"),
             Self::Mean { rating, default_model } => write!(
                 f,
                 "mean of the rated models = {rating} ({DEFAULT_ANCHOR_MODEL} is {default_model}, so no anchor model)"

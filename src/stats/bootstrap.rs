@@ -34,11 +34,11 @@ pub const MAX_REDRAWS: usize = 100;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum BootstrapError {
     /// Too few rounds to take quantiles from.
-    #[error("--bootstrap {0}: at least 2 rounds are needed for an interval")]
+    #[error("{0} bootstrap rounds: at least 2 rounds are needed for an interval")]
     TooFewRounds(usize),
     /// A round never produced a strongly connected resample.
     #[error(
-        "bootstrap round {round}: {MAX_REDRAWS} resamples in a row left the comparison graph disconnected; the data are too thin for a bootstrap interval (use --ci sandwich)"
+        "bootstrap round {round}: {MAX_REDRAWS} resamples in a row left the comparison graph disconnected; the data are too thin for a bootstrap interval (the sandwich interval needs no resamples)"
     )]
     Degenerate {
         /// The round.

@@ -85,7 +85,19 @@ pub struct CaseResult {
     pub failures: Vec<String>,
 }
 
-/// Finds every `*.yaml` case under `dir`, sorted by path.
+/// Whether a YAML file is a policy pack rather than a test case (`kind: PolicyPack` at the top
+/// level), so that `fairboard policy test` can be pointed at a pack's folder, as `opa test .` is.
+fn is_pack(path: &Path) -> bool {
+    let Ok(Some(bytes)) = super::packs::read_bounded(path, crate::primitives::limits::MAX_PACK_BYTES) else {
+        return false;
+    };
+    String::from_utf8_lossy(&bytes).lines().any(|l| {
+        let l = l.trim_end();
+        l == "kind: PolicyPack" || l == "kind: \"PolicyPack\"" || l == "kind: 'PolicyPack'"
+    })
+}
+
+/// Finds every `*.yaml` case under `dir` (skipping policy packs), sorted by path.
 pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, CaseError> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -95,7 +107,7 @@ pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, CaseError> {
             let path = entry.map_err(io)?.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") && !is_pack(&path) {
                 out.push(path);
             }
         }

@@ -3,7 +3,7 @@
 //! Every event is validated against its schema here, before anything is signed. Errors name the
 //! file, the line where the offending event starts, and the JSON pointer inside it.
 
-pub mod strict;
+pub use crate::primitives::strict;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -105,15 +105,7 @@ pub enum InputError {
     Schema(#[from] SchemaError),
 }
 
-/// 1-based line number of byte `offset` in `text`.
-pub fn line_of(text: &[u8], offset: usize) -> u64 {
-    newlines(&text[..offset.min(text.len())]) + 1
-}
-
-/// How many line ends `bytes` holds.
-pub(crate) fn newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
-}
+pub use crate::primitives::text::{line_of, newlines};
 
 /// Parses and validates events from an in-memory input named `file`. A leading byte-order mark is
 /// skipped; `\r\n` line ends are accepted. Each event is read strictly ([`strict`]): a member named

@@ -337,7 +337,7 @@ mod tests {
     }
 
     fn yaml(text: &str) -> Result<Value, Option<Refusal>> {
-        read(serde_yaml::Deserializer::from_str(text)).map_err(|e| e.refusal)
+        read(serde_yaml_ng::Deserializer::from_str(text)).map_err(|e| e.refusal)
     }
 
     #[test]
