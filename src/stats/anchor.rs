@@ -195,7 +195,7 @@ mod tests {
         assert!(a.to_string().contains("unrateable"), "{a}");
         let declared = AnchorSpec::Model { model: "x".into(), rating: 1.0 };
         let err = resolve(&declared, |_| None, |_| Some("no wins".into())).unwrap_err();
-        assert_eq!(err.to_string(), "--anchor: model `x` is unrateable (no wins), so it cannot anchor the ratings");
+        assert_eq!(err.to_string(), "anchor model `x` is unrateable (no wins), so it cannot anchor the ratings");
     }
 
     #[test]
