@@ -16,7 +16,13 @@
 //! Run: `cargo bench --bench arena` (`FAIRBOARD_BENCH_DIR=DIR` keeps the ledger). The same figures
 //! with public tools: `/usr/bin/time -v fairboard audit ...` for peak RSS, `hyperfine` for wall time.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

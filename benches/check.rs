@@ -8,7 +8,13 @@
 //! Run: `cargo bench --bench check`. The same comparison with public tools:
 //! `hyperfine 'fairboard verify --ledger L --trust P' 'fairboard check --ledger L --policy PACK'`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 use std::io::{BufWriter, Write};
 use std::process::Command;

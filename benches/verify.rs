@@ -7,7 +7,13 @@
 //!
 //! Run: `cargo bench --bench verify` (`FAIRBOARD_BENCH_RECORDS=N` to change the size).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 use std::io::{BufReader, BufWriter, Write};
 

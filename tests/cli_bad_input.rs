@@ -2,7 +2,12 @@
 //! exit 2 with the file, the line and (where there is one) the JSON pointer in the message, never a
 //! panic, and the ledger is byte-identical afterwards. Events the key may not sign are exit 1, ledger
 //! untouched. `verify` is exit 2 for usage errors and exit 1 for any defect in the ledger itself.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 mod common;
 

@@ -7,7 +7,12 @@
 //! - 8 appending processes at once: one valid chain holding every acknowledged record, each batch in
 //!   one piece.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! `fairboard demo` end to end: simulate, write, audit, report (at reduced volume, so the debug build
 //! stays quick; the outcome shapes do not depend on volume).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 use std::path::Path;
 

@@ -1,7 +1,12 @@
 //! Every example under `examples/` runs (the scenario files are exercised by `tests/sim.rs` and
 //! `tests/demo_cli.rs`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 use std::path::PathBuf;
 

@@ -1,7 +1,12 @@
 //! Inputs the fuzz targets (`fuzz/`, docs/fuzzing.md) found to crash, hang or exhaust memory, fed
 //! through the same entry points. Each must now end in a clear error, in bounded time.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -4,7 +4,12 @@
 //! where `prlimit` exists, an address-space limit ([`MEMORY_LIMIT`]). A case asserts its exit code, the
 //! fragments of its message (which name the file), no panic, and for `append` a ledger left
 //! byte-identical (or, for accepted input, a ledger that still verifies and holds no `\r` or BOM).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! The crate's layers (the map in `src/lib.rs`): every module uses only modules of its own layer or
 //! below, and nothing below the adapters touches the file system, stdin/stdout, the wall clock or
 //! `Instant`. Read from the sources, so a new upward `use` fails here; test modules are exempt.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 use std::path::{Path, PathBuf};
 

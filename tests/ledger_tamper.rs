@@ -7,7 +7,12 @@
 //!
 //! Each case verifies the whole ledger (about 20 ms in a debug build), so case counts are moderate: 256
 //! for the byte flips, 32 for each other property. `PROPTEST_CASES=N` sets them all for a longer run.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 mod common;
 

@@ -4,7 +4,12 @@
 //!
 //! The vector lives outside this repository; when `../shared` is absent (a clean clone) the vector tests
 //! print a note and pass, so the README's test command works anywhere.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 mod common;
 

@@ -1,7 +1,12 @@
 //! `fairboard check` and `fairboard policy test` through the real binary: the shipped pack's own
 //! test cases, report determinism and shape, `--at`, and bad packs (exit 2 with a location).
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 use std::path::{Path, PathBuf};
 

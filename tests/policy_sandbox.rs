@@ -1,7 +1,12 @@
 //! The rhai sandbox: hostile rule scripts are stopped with an error naming the rule, the other
 //! rules still run, and no script can reach files, the clock or the process.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 use assert_cmd::Command;
 

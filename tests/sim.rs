@@ -8,7 +8,12 @@
 //! volume, as long as each live model keeps more than the ten battles a day that
 //! `no-silent-deprecation` asks of it; `full_volume_outcomes` (ignored by default, run it with
 //! `--release -- --ignored`) checks the full scenarios give the same verdicts.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -2,7 +2,12 @@
 //! are, scores are deterministic bytes in the design.md CSV shape, flags and bad input exit 2 with a
 //! location, and (when `../shared` is present) the real Arena files import and rate.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 mod common;
 

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 //! Checkpoints and proofs through the real binary (issue 6): `checkpoint`, `vkey`, `prove`,
 //! `verify-proof` and `verify --checkpoint`, in temporary directories with ledgers built by
 //! `keygen`, `init` and `append`.

@@ -1,7 +1,12 @@
 //! The users' workflows end to end through the real binary: maintainer admission control
 //! (`append --policy`), provider what-if plans (`check --plan --as`), and the adopted-pack check.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 use std::path::{Path, PathBuf};
 

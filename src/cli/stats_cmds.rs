@@ -88,7 +88,7 @@ fn round(x: f64, digits: i32) -> f64 {
 
 /// `fairboard scores --ledger FILE [--from T] [--to T] [--bootstrap N] [--ci bootstrap|sandwich]
 /// [--seed S] [--anchor M=R] [--format table|csv|json]`.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, reason = "one argument per command-line flag of `scores`")]
 pub fn scores(
     path: &Path,
     from: Option<&str>,

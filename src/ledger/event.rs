@@ -80,7 +80,7 @@ impl PairCount {
 /// A ledger event (format v1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-#[allow(missing_docs)]
+#[allow(missing_docs, reason = "the variants and fields are the event vocabulary documented in docs/ledger-format.md")]
 pub enum Event {
     /// Seq 0: names the board and its operator key.
     LedgerOpened { leaderboard: String, operator_key: String },

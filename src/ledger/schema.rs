@@ -88,6 +88,12 @@ pub struct Schemas {
     events: BTreeMap<&'static str, Validator>,
 }
 
+impl std::fmt::Debug for Schemas {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Schemas").field("events", &self.events.keys().collect::<Vec<_>>()).finish_non_exhaustive()
+    }
+}
+
 static SCHEMAS: LazyLock<Result<Schemas, SchemaError>> = LazyLock::new(Schemas::compile);
 
 /// The compiled schema set (compiled on first use).

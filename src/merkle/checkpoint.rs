@@ -213,6 +213,16 @@ pub struct NoteSigner {
     key: SigningKey,
 }
 
+impl std::fmt::Debug for NoteSigner {
+    /// The key name and the public key only: a signer's private key is never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NoteSigner")
+            .field("name", &self.name)
+            .field("key_id", &crate::primitives::crypto::key_id(&self.key.verifying_key()))
+            .finish_non_exhaustive()
+    }
+}
+
 impl NoteSigner {
     /// A signer for `name`, which must be a valid key name.
     pub fn new(name: &str, key: SigningKey) -> Result<Self, CheckpointError> {

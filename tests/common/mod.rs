@@ -1,6 +1,12 @@
 //! Helpers shared by the integration tests: deterministic keys, an in-memory ledger builder that signs
 //! through the library's own record code, re-signing of tampered records, and the real binary.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and benches fail loudly on what they did not expect"
+)]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
