@@ -96,29 +96,10 @@ pub use policy::{Finding, PolicyPack, Severity};
 pub use primitives::{canonical, crypto, time};
 pub use stats::Scoreboard;
 
-/// Test support: locating the design repository's `shared/` directory (real Arena data) next to
-/// this project.
+/// Test support: the conformance vectors vendored under `tests/vectors/`.
 #[cfg(test)]
 pub(crate) mod shared {
     use std::path::PathBuf;
-
-    /// The environment variable that makes a missing `../shared` an error instead of a skip (CI sets it).
-    pub const REQUIRE_VAR: &str = "FAIRBOARD_REQUIRE_SHARED";
-
-    /// `../shared/<rel>` if it exists; `Ok(None)` (with a note on stderr) if it does not and
-    /// [`REQUIRE_VAR`] is unset, as on a clean clone of this repository alone; an error if it is
-    /// required and missing.
-    pub fn locate(rel: &str) -> Result<Option<PathBuf>, String> {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared").join(rel);
-        if path.exists() {
-            return Ok(Some(path));
-        }
-        if std::env::var_os(REQUIRE_VAR).is_some_and(|v| v == "1") {
-            return Err(format!("{} is required ({REQUIRE_VAR}=1) but missing", path.display()));
-        }
-        eprintln!("skipping: {} not present", path.display());
-        Ok(None)
-    }
 
     /// A conformance vector vendored under `tests/vectors/` (always present, so never skipped).
     pub fn vector(rel: &str) -> Result<Option<PathBuf>, String> {

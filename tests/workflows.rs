@@ -133,6 +133,21 @@ fn warn_findings_are_printed_and_the_events_appended() {
     assert!(board.bytes().len() > before);
 }
 
+/// `check --format json --as meta --plan PLAN` on the board: the JSON report of a plan that breaks a
+/// deny rule (exit 1).
+fn plan_report(board: &Board, plan: &std::path::Path) -> serde_json::Value {
+    let out = fairboard()
+        .args(["check", "--format", "json", "--as", "meta", "--ledger"])
+        .arg(board.ledger())
+        .arg("--policy")
+        .arg(pack())
+        .arg("--plan")
+        .arg(plan)
+        .assert()
+        .code(1);
+    serde_json::from_slice(&out.get_output().stdout).unwrap()
+}
+
 #[test]
 fn a_plan_names_the_step_that_opens_a_fourth_test() {
     let board = Board::new();
@@ -144,16 +159,7 @@ fn a_plan_names_the_step_that_opens_a_fourth_test() {
         "apiVersion: fairboard/v1\nkind: Plan\nprovider: meta\nsteps:\n  - at: \"2025-03-05T00:00:00Z\"\n    event: { type: private_test_ended, model: a, provider: meta }\n  - event: { type: private_test_started, model: d, provider: meta }\n  - at: \"2025-03-06T00:00:00Z\"\n    event: { type: private_test_started, model: e, provider: meta }\n",
     )
     .unwrap();
-    let out = fairboard()
-        .args(["check", "--format", "json", "--as", "meta", "--ledger"])
-        .arg(board.ledger())
-        .arg("--policy")
-        .arg(pack())
-        .arg("--plan")
-        .arg(&plan)
-        .assert()
-        .code(1);
-    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let report = plan_report(&board, &plan);
     let breaks = report["plan"]["breaks"].as_array().unwrap();
     assert_eq!(breaks.len(), 1, "{report}");
     assert_eq!(breaks[0]["step"], 3, "step 2 only refills the slot step 1 freed: {report}");
@@ -318,16 +324,7 @@ fn a_plan_of_bare_event_lines_is_accepted() {
     board.append("2025-03-02T00:00:00Z", THREE_TESTS, None).success();
     let plan = board.dir.path().join("events.jsonl");
     std::fs::write(&plan, "{\"type\":\"private_test_started\",\"model\":\"d\",\"provider\":\"meta\"}\n").unwrap();
-    let out = fairboard()
-        .args(["check", "--format", "json", "--as", "meta", "--ledger"])
-        .arg(board.ledger())
-        .arg("--policy")
-        .arg(pack())
-        .arg("--plan")
-        .arg(&plan)
-        .assert()
-        .code(1);
-    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let report = plan_report(&board, &plan);
     let breaks = report["plan"]["breaks"].as_array().unwrap();
     assert_eq!(breaks.len(), 1, "{report}");
     assert_eq!((breaks[0]["step"].as_u64(), breaks[0]["line"].as_u64()), (Some(1), Some(1)));

@@ -15,8 +15,6 @@
 pub mod fastchat;
 pub mod metadata;
 pub mod pairs;
-#[cfg(test)]
-mod real_data;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;

@@ -1,16 +1,25 @@
 //! Tests on real Chatbot Arena data from `../shared/data/real` (see its PROVENANCE.md). They skip on
 //! a clean clone without `../shared`, and fail if `FAIRBOARD_REQUIRE_SHARED=1` and a file is missing.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests fail loudly on what they did not expect"
+)]
+
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::import::{self, Battles};
-use crate::ledger::event::License;
-use crate::stats::bradley_terry::{FitOptions, TOLERANCE, rate};
-use crate::stats::{AnchorSpec, Comparisons};
+use fairboard::import::{self, Battles};
+use fairboard::ledger::event::License;
+use fairboard::stats::bradley_terry::{FitOptions, TOLERANCE, rate};
+use fairboard::stats::{AnchorSpec, Comparisons};
 
 fn shared(rel: &str) -> Option<PathBuf> {
-    crate::shared::locate(&format!("data/real/{rel}")).unwrap_or_else(|e| panic!("{e}"))
+    common::shared(&format!("data/real/{rel}")).unwrap_or_else(|e| panic!("{e}"))
 }
 
 const PAIRS: &str = "leaderbot_chatbotarena_20240814_pairs.csv";
