@@ -7,8 +7,8 @@
 use std::sync::LazyLock;
 
 use fairboard::facts::FactsBuilder;
-use fairboard::policy::plan::{Plan, parse, what_if};
 use fairboard::policy::PolicyPack;
+use fairboard::policy::plan::{Plan, parse, what_if};
 use libfuzzer_sys::fuzz_target;
 
 /// Most steps replayed per input (each step evaluates the pack twice).
@@ -34,23 +34,19 @@ rules:
       }
 "#;
 
-static STATE: LazyLock<Option<(PolicyPack, FactsBuilder, u64, String)>> = LazyLock::new(|| {
-    let pack =
-        fairboard::store::packs::load_bytes(&fairboard_fuzz::SCRATCH.join("plan-pack.yaml"), PACK.as_bytes()).ok()?;
-    let (records, _) = fairboard_fuzz::sign_ledger(&fairboard_fuzz::fixture_events());
-    let mut builder = FactsBuilder::new(None);
-    for r in &records {
-        builder.push(r);
-    }
-    let last = records.last()?;
-    Some((pack, builder, records.len() as u64, last.hash.clone()))
+static STATE: LazyLock<Option<(PolicyPack, FactsBuilder, u64)>> = LazyLock::new(|| {
+    let pack = fairboard::policy::pack::load_text("plan-pack.yaml", PACK.as_bytes(), &fairboard::InlineOnly).ok()?;
+    let (_, text) = fairboard_fuzz::sign_ledger(&fairboard_fuzz::fixture_events());
+    let (builder, head) = fairboard::api::facts_builder(text.as_bytes(), None, None).ok()?;
+    Some((pack, builder, head.records))
 });
 
 fn replay(plan: Plan) {
-    let Some((pack, builder, records, head)) = STATE.as_ref() else { return };
+    let Some((pack, builder, records)) = STATE.as_ref() else { return };
     let plan = Plan { steps: plan.steps.into_iter().take(MAX_STEPS).collect(), ..plan };
     let provider = plan.provider.clone();
-    let _ = what_if(pack, builder.clone(), (*records, head, 1_741_996_800_000), &plan, provider.as_deref());
+    let clock = fairboard::store::SystemClock::shared();
+    let _ = what_if(pack, builder.clone(), (*records, 1_741_996_800_000), &plan, provider.as_deref(), Some(&clock));
 }
 
 fuzz_target!(|data: &[u8]| {

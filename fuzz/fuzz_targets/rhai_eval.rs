@@ -32,8 +32,12 @@ fuzz_target!(|data: &[u8]| {
         name: "fuzz".into(),
         version: "1".into(),
         digest: String::new(),
-        path: "fuzz.yaml".into(),
+        source: "fuzz.yaml".into(),
         rules: vec![rule],
     };
-    let _ = fairboard::policy::evaluate(&pack, std::sync::Arc::clone(&fairboard_fuzz::FACTS));
+    let _ = fairboard::policy::evaluate(
+        &pack,
+        std::sync::Arc::clone(&fairboard_fuzz::FACTS),
+        Some(&fairboard::store::SystemClock::shared()),
+    );
 });

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 
 use ed25519_dalek::SigningKey;
-use fairboard::facts::{Facts, FactsBuilder};
+use fairboard::facts::Facts;
 use fairboard::ledger::record::GENESIS_PREV;
 use fairboard::ledger::{Record, RecordBody};
 use serde_json::{Value, json};
@@ -67,12 +67,12 @@ pub fn fixture_events() -> Vec<Value> {
 
 /// The facts of the fixture ledger, judged a month after its last record.
 pub static FACTS: LazyLock<Arc<Facts>> = LazyLock::new(|| {
-    let (records, _) = sign_ledger(&fixture_events());
-    let mut builder = FactsBuilder::new(None);
-    for r in &records {
-        builder.push(r);
-    }
-    Arc::new(builder.judged_at(1_743_465_600_000)) // 2025-04-01
+    let (_, text) = sign_ledger(&fixture_events());
+    let facts = fairboard::api::facts_builder(text.as_bytes(), None, None)
+        .ok()
+        .and_then(|(builder, _)| builder.judged_at(1_743_465_600_000).ok()) // 2025-04-01
+        .unwrap_or_default();
+    Arc::new(facts)
 });
 
 /// A scratch directory for this fuzzing process (pack `uses:` lookups, the append target's ledger).
