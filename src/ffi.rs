@@ -174,6 +174,22 @@ pub fn audit(request: &str) -> String {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct ProofRequest {
+    proof: String,
+    vkey: String,
+}
+
+/// `{"proof" (the proof file's text), "vkey" (the log's C2SP verifier key)}` → what the proof
+/// establishes.
+pub fn verify_proof(request: &str) -> String {
+    run(|| {
+        let r: ProofRequest = parse(request)?;
+        Ok(api::verify_proof(r.proof.as_bytes(), &r.vkey).map(|v| to_value(&v)).and_then(ok))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ScoresRequest {
     ledger: String,
     #[serde(default)]
@@ -225,7 +241,7 @@ mod tests {
 
     #[test]
     fn garbage_is_an_input_error_not_a_panic() {
-        for call in [verify, check, audit, scores] {
+        for call in [verify, check, audit, scores, verify_proof] {
             let out: Value = serde_json::from_str(&call("{not json")).unwrap();
             assert_eq!(out["ok"], false);
             assert_eq!(out["error"]["kind"], "input");

@@ -4,6 +4,8 @@
 use crate::facts::FactsError;
 use crate::ledger::schema::SchemaError;
 use crate::ledger::{Defect, VerifyError};
+use crate::merkle::ProofError;
+use crate::merkle::checkpoint::CheckpointError;
 use crate::policy::PackError;
 use crate::policy::admission::DigestMismatch;
 use crate::policy::plan::PlanError;
@@ -23,6 +25,8 @@ pub enum Subject {
     Policy,
     /// The plan.
     Plan,
+    /// The proof.
+    Proof,
     /// Something else (an option value, an internal error).
     Other,
 }
@@ -67,6 +71,12 @@ pub enum ApiError {
     /// The embedded schemas are broken (a bug).
     #[error(transparent)]
     Schema(#[from] SchemaError),
+    /// The verifier key string cannot be used.
+    #[error("verifier key: {0}")]
+    VerifierKey(CheckpointError),
+    /// The proof is not a proof file, or it does not verify.
+    #[error("{}", match .0 { ProofError::NotAProof | ProofError::TooLarge => .0.to_string(), e => format!("invalid proof: {e}") })]
+    Proof(ProofError),
 }
 
 impl From<VerifyError> for ApiError {
@@ -85,6 +95,8 @@ impl ApiError {
         match self {
             Self::Defect(_) => ErrorKind::Verification,
             Self::Checkpoint(e) if e.is_verification() => ErrorKind::Verification,
+            Self::Proof(ProofError::NotAProof | ProofError::TooLarge) => ErrorKind::Input,
+            Self::Proof(_) => ErrorKind::Verification,
             _ => ErrorKind::Input,
         }
     }
@@ -97,6 +109,8 @@ impl ApiError {
             Self::Checkpoint(_) => Subject::Ledger,
             Self::Pack(_) | Self::Mismatch(_) => Subject::Policy,
             Self::Plan(_) => Subject::Plan,
+            Self::Proof(_) => Subject::Proof,
+            Self::VerifierKey(_) => Subject::Other,
             Self::Scores(_) | Self::Schema(_) => Subject::Other,
         }
     }

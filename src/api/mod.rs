@@ -21,11 +21,12 @@ pub use pin::{CheckpointPin, PinError, PinnedCheckpoint};
 
 use crate::facts::{Facts, FactsBuilder};
 use crate::ledger::{Head, VerifiedRecord, verify_stream};
+use crate::merkle::{NoteVerifier, Proof};
 use crate::policy::admission::check_adopted;
 use crate::policy::host::SharedClock;
 use crate::policy::plan::{Plan, what_if as replay};
 use crate::policy::{PolicyPack, evaluate};
-use crate::primitives::time;
+use crate::primitives::{crypto, time};
 use crate::stats::pairs::{Comparisons, PeriodFilter};
 use crate::stats::scores::scoreboard;
 use crate::stats::{AnchorSpec, CiMethod, Scoreboard};
@@ -220,6 +221,71 @@ pub fn audit(
     })
 }
 
+/// What a verified proof establishes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProofVerdict {
+    /// The record is in the checkpointed ledger.
+    Inclusion {
+        /// The record's seq.
+        seq: u64,
+        /// Its event type.
+        event_type: String,
+        /// Its hash.
+        hash: String,
+        /// The record's canonical line, as the proof carries it.
+        record_line: String,
+        /// The checkpoint's origin.
+        origin: String,
+        /// Its tree size.
+        size: u64,
+        /// Its root, lowercase hex.
+        root: String,
+    },
+    /// The later checkpoint's tree extends the earlier one's.
+    Consistency {
+        /// The log's origin.
+        origin: String,
+        /// The earlier tree size.
+        old_size: u64,
+        /// The earlier root.
+        old_root: String,
+        /// The later tree size.
+        new_size: u64,
+        /// The later root.
+        new_root: String,
+    },
+}
+
+/// `verify-proof`: checks an inclusion or consistency proof file (`proof`: its bytes) under the
+/// log's C2SP verifier key string `vkey`, with no ledger at hand.
+pub fn verify_proof(proof: &[u8], vkey: &str) -> Result<ProofVerdict, ApiError> {
+    use crate::merkle::proof::Verified as V;
+    let verifier = NoteVerifier::from_vkey(vkey.trim()).map_err(ApiError::VerifierKey)?;
+    let parsed = Proof::parse(proof).map_err(ApiError::Proof)?;
+    Ok(match parsed.verify(&verifier).map_err(ApiError::Proof)? {
+        V::Inclusion(v) => ProofVerdict::Inclusion {
+            seq: v.record.seq,
+            event_type: v.record.event_type().to_owned(),
+            hash: v.record.hash.clone(),
+            record_line: match &parsed {
+                Proof::Inclusion(p) => p.record_line.clone(),
+                Proof::Consistency(_) => String::new(),
+            },
+            origin: v.checkpoint.origin,
+            size: v.checkpoint.size,
+            root: crypto::hex(&v.checkpoint.root),
+        },
+        V::Consistency(v) => ProofVerdict::Consistency {
+            origin: v.new.origin,
+            old_size: v.old.size,
+            old_root: crypto::hex(&v.old.root),
+            new_size: v.new.size,
+            new_root: crypto::hex(&v.new.root),
+        },
+    })
+}
+
 /// `scores`: the ratings of a verified ledger's battles in `filter`, with intervals by `method`.
 pub fn scores(
     ledger: impl BufRead + Send,
@@ -278,6 +344,10 @@ mod tests {
         let tampered = text.replacen("\"wins_a\":30", "\"wins_a\":31", 1);
         let err = verify(tampered.as_bytes(), &op.verifying_key(), None).unwrap_err();
         assert_eq!((err.kind(), err.line()), (ErrorKind::Verification, Some(9)), "{err}");
+        let ApiError::Defect(d) = &err else { panic!("{err}") };
+        assert_eq!(serde_json::to_value(d).unwrap()["line"], 9);
+        let (_, head) = facts_builder(text.as_bytes(), None, None).unwrap();
+        assert_eq!(serde_json::to_value(&head).unwrap()["records"], 9);
         let other = SigningKey::from_bytes(&[12; 32]);
         assert_eq!(verify(text.as_bytes(), &other.verifying_key(), None).unwrap_err().line(), Some(1));
         let torn = &text[..text.len() - 1];
@@ -320,6 +390,29 @@ mod tests {
         assert!(!bad.verification.ok && bad.fails());
         assert!(bad.verification.defect.as_deref().is_some_and(|d| d.starts_with("line 9:")), "{:?}", bad.verification);
         assert!(bad.ratings.is_none() && bad.report.findings.is_empty() && bad.providers.is_empty());
+    }
+
+    #[test]
+    fn verify_proof_from_text() {
+        let (text, op) = ledger();
+        let mut tree = crate::merkle::Tree::new();
+        verify_stream(text.as_bytes(), None, |r| tree.push(crate::merkle::record_leaf(&r.hash).unwrap())).unwrap();
+        let signer = crate::merkle::NoteSigner::new("example.com/log", op.clone()).unwrap();
+        let note =
+            crate::merkle::Checkpoint::new("example.com/log", 9, tree.root_at(9).unwrap()).sign(&signer).unwrap();
+        let proof = crate::merkle::ConsistencyProof {
+            path: tree.consistency_proof(9, 9).unwrap(),
+            old: note.to_text(),
+            new: note.to_text(),
+        };
+        let vkey = signer.verifier().to_vkey();
+        let verdict = verify_proof(proof.to_text().as_bytes(), &vkey).unwrap();
+        assert!(matches!(verdict, ProofVerdict::Consistency { old_size: 9, new_size: 9, .. }), "{verdict:?}");
+        let err = verify_proof(b"not a proof", &vkey).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Input);
+        let other = crate::merkle::NoteSigner::new("example.com/log", SigningKey::from_bytes(&[13; 32])).unwrap();
+        let err = verify_proof(proof.to_text().as_bytes(), &other.verifier().to_vkey()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Verification, "{err}");
     }
 
     #[test]

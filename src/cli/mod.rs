@@ -74,7 +74,7 @@ impl CliError {
         let name = match e.subject() {
             Subject::Ledger => files.ledger,
             Subject::Checkpoint => files.checkpoint,
-            Subject::Plan | Subject::Policy | Subject::Other => None,
+            Subject::Plan | Subject::Policy | Subject::Proof | Subject::Other => None,
         };
         let message = match (&e, name) {
             (ApiError::Checkpoint(PinError::Truncated { .. } | PinError::Rewritten { .. }), Some(ledger)) => {

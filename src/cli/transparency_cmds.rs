@@ -12,10 +12,9 @@ use ed25519_dalek::VerifyingKey;
 use super::CliError;
 use crate::ledger::{self, Head, Record, VerifyError};
 use crate::merkle::checkpoint::{MAX_NOTE_BYTES, check_key_name};
-use crate::merkle::proof::{MAX_PROOF_BYTES, Verified};
+use crate::merkle::proof::MAX_PROOF_BYTES;
 use crate::merkle::{
-    Checkpoint, CompactRange, ConsistencyProof, InclusionProof, NoteSigner, NoteVerifier, Proof, ProofError, Tree,
-    record_leaf,
+    Checkpoint, CompactRange, ConsistencyProof, InclusionProof, NoteSigner, NoteVerifier, Proof, Tree, record_leaf,
 };
 use crate::primitives::canonical::to_canonical_string;
 use crate::primitives::crypto;
@@ -224,49 +223,38 @@ pub fn prove_consistency(path: &Path, from: &Path, to: &Path) -> Result<(), CliE
 }
 
 /// Reads `--vkey`: a file holding the verifier key string, or the string itself.
-fn read_vkey(arg: &str) -> Result<NoteVerifier, CliError> {
+fn read_vkey(arg: &str) -> Result<String, CliError> {
     let path = Path::new(arg);
-    let text = if path.is_file() {
+    if path.is_file() {
         let bytes = read_limited(path, 4096, "verifier key")?;
-        String::from_utf8(bytes).map_err(|_| CliError::usage(format!("{arg}: not UTF-8; not a verifier key")))?
+        String::from_utf8(bytes).map_err(|_| CliError::usage(format!("{arg}: not UTF-8; not a verifier key")))
     } else {
-        arg.to_owned()
-    };
-    NoteVerifier::from_vkey(text.trim()).map_err(|e| CliError::usage(format!("--vkey: {e}")))
+        Ok(arg.to_owned())
+    }
 }
 
 /// `fairboard verify-proof --proof P --vkey VKEY`: exit 0 valid, 1 invalid, 2 unreadable input.
 pub fn verify_proof(proof_path: &Path, vkey: &str) -> Result<(), CliError> {
-    let verifier = read_vkey(vkey)?;
+    use crate::api::{self, ApiError, ProofVerdict};
+    let vkey = read_vkey(vkey)?;
     let bytes = read_limited(proof_path, MAX_PROOF_BYTES, "proof")?;
-    let invalid = |e: ProofError| CliError::fail(format!("{}: invalid proof: {e}", proof_path.display()));
-    let proof = Proof::parse(&bytes).map_err(|e| match e {
-        ProofError::NotAProof | ProofError::TooLarge => CliError::usage(format!("{}: {e}", proof_path.display())),
-        e => invalid(e),
-    })?;
-    match proof.verify(&verifier).map_err(invalid)? {
-        Verified::Inclusion(v) => {
+    match api::verify_proof(&bytes, &vkey) {
+        Ok(ProofVerdict::Inclusion { seq, event_type, hash, record_line, origin, size, root }) => {
             outln!(
-                "ok: record seq {} (`{}`, hash {}) is in {} at tree size {}, root {}",
-                v.record.seq,
-                v.record.event_type(),
-                v.record.hash,
-                v.checkpoint.origin,
-                v.checkpoint.size,
-                crypto::hex(&v.checkpoint.root)
+                "ok: record seq {seq} (`{event_type}`, hash {hash}) is in {origin} at tree size {size}, root {root}"
             );
-            if let Proof::Inclusion(p) = &proof {
-                outln!("record: {}", p.record_line);
-            }
+            outln!("record: {record_line}");
         }
-        Verified::Consistency(v) => outln!(
-            "ok: {} at tree size {} (root {}) extends tree size {} (root {})",
-            v.new.origin,
-            v.new.size,
-            crypto::hex(&v.new.root),
-            v.old.size,
-            crypto::hex(&v.old.root)
-        ),
+        Ok(ProofVerdict::Consistency { origin, old_size, old_root, new_size, new_root }) => {
+            outln!(
+                "ok: {origin} at tree size {new_size} (root {new_root}) extends tree size {old_size} (root {old_root})"
+            );
+        }
+        Err(ApiError::VerifierKey(e)) => return Err(CliError::usage(format!("--vkey: {e}"))),
+        Err(e) => {
+            let code = if e.kind() == api::ErrorKind::Verification { super::EXIT_FAIL } else { super::EXIT_USAGE };
+            return Err(CliError { code, message: format!("{}: {e}", proof_path.display()), hint: None });
+        }
     }
     Ok(())
 }

@@ -135,6 +135,32 @@ pub struct Defect {
     pub kind: DefectKind,
 }
 
+impl serde::Serialize for Defect {
+    /// `{"line": N, "reason": "..."}`, the shape `verify --format json` prints for a defect.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut s = serializer.serialize_struct("Defect", 2)?;
+        s.serialize_field("line", &self.line)?;
+        s.serialize_field("reason", &self.kind.to_string())?;
+        s.end()
+    }
+}
+
+impl serde::Serialize for Head {
+    /// `{"records", "hash", "time", "leaderboard", "operator"}` (`operator`: the key id of the key
+    /// declared at seq 0); the key authority itself is left out.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut s = serializer.serialize_struct("Head", 5)?;
+        s.serialize_field("records", &self.records)?;
+        s.serialize_field("hash", &self.hash)?;
+        s.serialize_field("time", &crate::primitives::time::format(self.time))?;
+        s.serialize_field("leaderboard", &self.leaderboard)?;
+        s.serialize_field("operator", &crypto::key_id(&self.operator))?;
+        s.end()
+    }
+}
+
 impl Defect {
     /// True when the only problem is a torn last line, which recovery (cutting it) repairs.
     pub fn is_torn_tail(&self) -> bool {

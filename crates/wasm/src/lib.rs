@@ -27,6 +27,12 @@ pub fn audit(request: &str) -> String {
     fairboard::ffi::audit(request)
 }
 
+/// `{"proof", "vkey"}` → what an inclusion or consistency proof establishes.
+#[wasm_bindgen]
+pub fn verify_proof(request: &str) -> String {
+    fairboard::ffi::verify_proof(request)
+}
+
 /// `{"ledger", "ci"?, "rounds"?, "seed"?, "anchor"?}` → the scoreboard.
 #[wasm_bindgen]
 pub fn scores(request: &str) -> String {
