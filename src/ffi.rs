@@ -121,7 +121,7 @@ pub fn verify(request: &str) -> String {
 
 /// Lifts a serialisation outcome into the API result (a serialisation failure is reported).
 fn ok(v: Result<Value, Refusal>) -> Result<Value, ApiError> {
-    v.map_err(|r| ApiError::Read(std::io::Error::other(r.message)))
+    v.map_err(|r| ApiError::Serialise(r.message))
 }
 
 #[derive(Deserialize)]

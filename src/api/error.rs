@@ -71,6 +71,9 @@ pub enum ApiError {
     /// The embedded schemas are broken (a bug).
     #[error(transparent)]
     Schema(#[from] SchemaError),
+    /// A result could not be serialised (a bug: every result type serialises).
+    #[error("cannot serialise the result: {0}")]
+    Serialise(String),
     /// The verifier key string cannot be used.
     #[error("verifier key: {0}")]
     VerifierKey(CheckpointError),
@@ -110,7 +113,7 @@ impl ApiError {
             Self::Pack(_) | Self::Mismatch(_) => Subject::Policy,
             Self::Plan(_) => Subject::Plan,
             Self::Proof(_) => Subject::Proof,
-            Self::VerifierKey(_) => Subject::Other,
+            Self::VerifierKey(_) | Self::Serialise(_) => Subject::Other,
             Self::Scores(_) | Self::Schema(_) => Subject::Other,
         }
     }
