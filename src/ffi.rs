@@ -37,13 +37,6 @@ fn answer(result: Result<Value, Refusal>) -> String {
     value.to_string()
 }
 
-impl From<ApiError> for Refusal {
-    fn from(e: ApiError) -> Self {
-        // Carried through `answer_api` instead; this keeps `?` usable for the rare input errors.
-        Refusal { subject: e.subject(), message: e.to_string() }
-    }
-}
-
 fn api_error(e: &ApiError) -> Value {
     let mut error = json!({"kind": e.kind(), "subject": e.subject(), "message": e.to_string()});
     if let Some(line) = e.line() {

@@ -129,9 +129,7 @@ impl ApiError {
     /// What to do about it, in words that name no command-line flag.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            Self::Defect(d) if d.is_torn_tail() => Some(
-                "the last line is incomplete (an interrupted append?): recover the ledger to cut it, keeping a backup",
-            ),
+            Self::Defect(d) => d.hint(),
             Self::Mismatch(_) => {
                 Some("use the adopted pack, or evaluate this one with the policy override (the report will say so)")
             }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::audit_cmds::{open_ledger, read_checkpoint_text};
-use super::{CliError, Files, VerifyFormat};
+use super::{CliError, Files, MISMATCH_HINT, VerifyFormat, torn_tail_hint};
 use crate::api::{self, ApiError};
 use crate::ledger::VerifyError;
 use crate::ledger::chain::ChainError;
@@ -21,10 +21,7 @@ fn parse_time(flag: Option<&str>) -> Result<Option<DateTime<Utc>>, CliError> {
 
 fn ledger_error(e: LedgerError) -> CliError {
     let hint = match &e {
-        LedgerError::Invalid { path, source: VerifyError::Defect(d) } if d.is_torn_tail() => Some(format!(
-            "the last line is incomplete; `fairboard recover --ledger {}` cuts it, keeping a backup",
-            path.display()
-        )),
+        LedgerError::Invalid { path, source: VerifyError::Defect(d) } if d.is_torn_tail() => Some(torn_tail_hint(path)),
         LedgerError::Chain { source, .. } if matches!(**source, ChainError::ReOpen { .. }) => {
             Some("a ledger is opened once, by `fairboard init`".to_owned())
         }
@@ -93,9 +90,7 @@ pub fn append(
                 }
                 Err(AdmissionError::Ledger(e)) => return Err(ledger_error(e)),
                 Err(AdmissionError::Mismatch(e)) => {
-                    return Err(CliError::usage(e).with_hint(
-                        "use the adopted pack, or pass --policy-override to evaluate this one anyway (the report will say so)",
-                    ));
+                    return Err(CliError::usage(e).with_hint(MISMATCH_HINT));
                 }
                 Err(AdmissionError::Facts(e)) => return Err(CliError::usage(format!("{}: {e}", path.display()))),
                 Err(AdmissionError::Denied(new)) => {
@@ -178,13 +173,7 @@ pub fn verify(path: &Path, trust: &Path, format: VerifyFormat, checkpoint: Optio
                 outln!("{}", json!({"ok": false, "line": defect.line, "reason": defect.kind.to_string()}));
             }
             let error = CliError::fail(format!("{}: {defect}", path.display()));
-            Err(match defect.is_torn_tail() {
-                true => error.with_hint(format!(
-                    "the last line is incomplete; `fairboard recover --ledger {}` cuts it, keeping a backup",
-                    path.display()
-                )),
-                false => error,
-            })
+            Err(if defect.is_torn_tail() { error.with_hint(torn_tail_hint(path)) } else { error })
         }
         Err(e) => {
             let error = CliError::api(e, &files);

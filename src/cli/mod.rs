@@ -88,22 +88,23 @@ impl CliError {
             (_, None) => e.to_string(),
         };
         let hint = match &e {
-            ApiError::Defect(d) if d.is_torn_tail() => files.ledger.map(|l| {
-                format!(
-                    "the last line is incomplete; `fairboard recover --ledger {}` cuts it, keeping a backup",
-                    l.display()
-                )
-            }),
-            ApiError::Mismatch(_) => Some(
-                "use the adopted pack, or pass --policy-override to evaluate this one anyway (the report will say so)"
-                    .to_owned(),
-            ),
+            ApiError::Defect(d) if d.is_torn_tail() => files.ledger.map(torn_tail_hint),
+            ApiError::Mismatch(_) => Some(MISMATCH_HINT.to_owned()),
             _ => e.hint().map(str::to_owned),
         };
         let code = if e.kind() == ErrorKind::Verification { EXIT_FAIL } else { EXIT_USAGE };
         Self { code, message, hint }
     }
 }
+
+/// The CLI's remedy for a torn last line of `ledger`.
+pub fn torn_tail_hint(ledger: &std::path::Path) -> String {
+    format!("the last line is incomplete; `fairboard recover --ledger {}` cuts it, keeping a backup", ledger.display())
+}
+
+/// The CLI's remedy for a pack that is not the one the ledger adopted.
+pub const MISMATCH_HINT: &str =
+    "use the adopted pack, or pass --policy-override to evaluate this one anyway (the report will say so)";
 
 /// The files a command read, so that an error can name the one it is about.
 #[derive(Debug, Default, Clone, Copy)]

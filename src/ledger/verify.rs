@@ -166,6 +166,13 @@ impl Defect {
     pub fn is_torn_tail(&self) -> bool {
         self.kind == DefectKind::IncompleteFinalRecord
     }
+
+    /// What to do about it, in words that name no command: only a torn tail has a remedy.
+    pub fn hint(&self) -> Option<&'static str> {
+        self.is_torn_tail().then_some(
+            "the last line is incomplete (an interrupted append?): recover the ledger to cut it, keeping a backup",
+        )
+    }
 }
 
 /// Why verification could not finish or did not pass.

@@ -71,9 +71,7 @@ impl LedgerError {
     /// What to do about it, apart from the message.
     pub fn hint(&self) -> Option<&'static str> {
         match self {
-            Self::Invalid { source: VerifyError::Defect(d), .. } if d.is_torn_tail() => Some(
-                "the last line is incomplete (an interrupted append?): recover the ledger to cut it, keeping a backup",
-            ),
+            Self::Invalid { source: VerifyError::Defect(d), .. } => d.hint(),
             Self::Chain { source, .. } => source.hint(),
             _ => None,
         }
