@@ -21,8 +21,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::SigningKey;
-use fairboard::ledger::RecordBody;
-use fairboard::{crypto, ledger};
+use fairboard_core::crypto;
 use serde_json::{Value, json};
 
 const MODELS: usize = 250;
@@ -85,14 +84,9 @@ fn ts(day: usize, secs: i64) -> String {
 /// Writes the ledger; returns (records, pair rows).
 fn generate(path: &std::path::Path, op: &SigningKey) -> (u64, usize) {
     let mut w = BufWriter::new(std::fs::File::create(path).unwrap());
-    let signer = crypto::key_id(&op.verifying_key());
-    let mut prev = ledger::record::GENESIS_PREV.to_owned();
-    let mut seq = 0u64;
+    let mut links = fairboard_testkit::Links::default();
     let mut emit = |time: String, event: Value, w: &mut BufWriter<std::fs::File>| {
-        let body = RecordBody { seq, time, prev: prev.clone(), signer: signer.clone(), event };
-        let (record, line) = body.sign(op).unwrap();
-        prev = record.hash;
-        seq += 1;
+        let (_, line) = links.sign(op, &time, event);
         w.write_all(line.as_bytes()).unwrap();
         w.write_all(b"\n").unwrap();
     };
@@ -169,5 +163,5 @@ fn generate(path: &std::path::Path, op: &SigningKey) -> (u64, usize) {
         }
     }
     w.flush().unwrap();
-    (seq, rows)
+    (links.seq, rows)
 }

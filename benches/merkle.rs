@@ -11,8 +11,8 @@ use std::error::Error;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use fairboard::merkle::rfc6962::{verify_consistency, verify_inclusion};
-use fairboard::merkle::{CompactRange, Tree, hash_leaf};
+use fairboard_core::merkle::rfc6962::{verify_consistency, verify_inclusion};
+use fairboard_core::merkle::{CompactRange, Tree, hash_leaf};
 use sha2::{Digest, Sha256};
 
 /// A small deterministic generator (xorshift64*), so runs are comparable.

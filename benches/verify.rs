@@ -20,8 +20,7 @@ use std::io::{BufReader, BufWriter, Write};
 use std::time::{Duration, Instant};
 
 use ed25519_dalek::SigningKey;
-use fairboard::ledger::RecordBody;
-use fairboard::{crypto, ledger};
+use fairboard_core::{crypto, ledger};
 use serde_json::json;
 
 #[path = "common/mode.rs"]
@@ -110,8 +109,7 @@ fn fmt_ratios(xs: &[f64]) -> String {
 /// stream of small events (private tests, disclosures, registrations) filling the rest.
 fn generate(path: &std::path::Path, op: &SigningKey, n: u64) {
     let mut w = BufWriter::new(std::fs::File::create(path).unwrap());
-    let signer = crypto::key_id(&op.verifying_key());
-    let mut prev = ledger::record::GENESIS_PREV.to_owned();
+    let mut links = fairboard_testkit::Links::default();
     let start = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z").unwrap().timestamp();
     for seq in 0..n {
         let time = chrono::DateTime::from_timestamp(start + seq as i64 * 60, 0).unwrap();
@@ -149,9 +147,7 @@ fn generate(path: &std::path::Path, op: &SigningKey, n: u64) {
                 json!({"type":"sampling_set","effective_from":fairboard::time::format(time),"weights":{"model-1":1.5,"model-2":0.25,"model-3":1e-7}})
             }
         };
-        let body = RecordBody { seq, time: fairboard::time::format(time), prev, signer: signer.clone(), event };
-        let (record, line) = body.sign(op).unwrap();
-        prev = record.hash;
+        let (_, line) = links.sign(op, &fairboard::time::format(time), event);
         w.write_all(line.as_bytes()).unwrap();
         w.write_all(b"\n").unwrap();
     }

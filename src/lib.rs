@@ -1,11 +1,13 @@
 //! fairboard: a policy-as-code governance engine for public AI-model leaderboards.
 //!
-//! The crate is layered; a module uses only modules of its own layer or below (checked by
-//! `tests/layers.rs`, which reads these sources):
+//! This crate is the facade and the adapters; the layers below them are the member crate
+//! `fairboard-core` (`crates/core`), which builds for wasm32 and touches no files. A module uses only
+//! modules of its own layer or below (checked by `tests/layers.rs`, which reads both crates' sources):
 //!
 //! ```text
 //! adapters      cli · store (ledger, key, pack and plan files; lock; recover; policy test cases)
 //!               · import (public Arena data) · sim (the demo arena)
+//! ─────────────  fairboard-core (crates/core) below this line
 //! ffi           JSON-in / JSON-out twins of the use cases, for bindings
 //! render        table · markdown · json · csv over the report models
 //! api           use cases: verify · check · what-if · audit · scores, on bytes and readers
@@ -20,7 +22,9 @@
 //! Below the adapters nothing touches the file system, stdin/stdout, the wall clock or a
 //! command-line flag. The formats are specified in `docs/` (start with `docs/ledger-format.md`).
 //!
-//! The facade at the top of this crate re-exports what an integrator needs. Verify a ledger held in
+//! The facade re-exports what an integrator needs: the use cases ([`api`]) and their JSON twins
+//! ([`ffi`]), the domain types, the file store ([`store`]), the importers and the simulator. Code
+//! that needs a lower layer itself (a Merkle tree, the rating fit) depends on `fairboard-core`. Verify a ledger held in
 //! memory and check it against the shipped pack:
 //!
 //! ```
@@ -65,44 +69,35 @@
 //! assert_eq!(report.summary.warn, 1);
 //! ```
 
-pub mod api;
+// The core's layers, visible inside this crate under their own names so the adapters read
+// `crate::ledger::…` as before; only the facade below is public.
+pub(crate) use fairboard_core::{facts, ledger, merkle, policy, primitives, render, stats};
+
+pub use fairboard_core::{api, ffi};
+
 #[cfg(feature = "cli")]
+#[doc(hidden)]
 pub mod cli;
-pub mod facts;
-pub mod ffi;
 #[cfg(feature = "cli")]
 pub mod import;
-pub mod ledger;
-pub mod merkle;
-pub mod policy;
-pub mod primitives;
-pub mod render;
 #[cfg(feature = "cli")]
 pub mod sim;
-pub mod stats;
 #[cfg(feature = "cli")]
 pub mod store;
 
-pub use api::audit::AuditReport;
-pub use api::report::{PlanReport, Report};
-pub use api::{ApiError, ErrorKind, Options, Verified};
-pub use facts::{Facts, FactsBuilder};
-pub use ledger::input::InputEvent;
-pub use ledger::{Chain, Defect, Head, Record, VerifiedRecord, verify_stream};
-pub use policy::pack::load_text as load_pack;
-pub use policy::shipped::pack as shipped_pack;
-pub use policy::source::{InlineOnly, ScriptSource, Scripts};
-pub use policy::{Finding, PolicyPack, Severity};
-pub use primitives::{canonical, crypto, time};
-pub use stats::Scoreboard;
-
-/// Test support: the conformance vectors vendored under `tests/vectors/`.
-#[cfg(test)]
-pub(crate) mod shared {
-    use std::path::PathBuf;
-
-    /// A conformance vector vendored under `tests/vectors/` (always present, so never skipped).
-    pub fn vector(rel: &str) -> Result<Option<PathBuf>, String> {
-        Ok(Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/vectors").join(rel)))
-    }
-}
+pub use fairboard_core::api::audit::AuditReport;
+pub use fairboard_core::api::report::{PlanReport, Report};
+pub use fairboard_core::api::{ApiError, ErrorKind, Options, ProofVerdict, Subject, Verified};
+pub use fairboard_core::facts::{Facts, FactsBuilder};
+pub use fairboard_core::ledger::event::{Event, License};
+pub use fairboard_core::ledger::input::InputEvent;
+pub use fairboard_core::ledger::{
+    AuthError, Chain, ChainError, Defect, DefectKind, Head, Record, VerifiedRecord, VerifyError, verify_stream,
+};
+pub use fairboard_core::policy::host::{Clock, SharedClock};
+pub use fairboard_core::policy::pack::load_text as load_pack;
+pub use fairboard_core::policy::shipped::pack as shipped_pack;
+pub use fairboard_core::policy::source::{InlineOnly, ScriptSource, Scripts};
+pub use fairboard_core::policy::{Finding, PolicyPack, Severity};
+pub use fairboard_core::stats::Scoreboard;
+pub use fairboard_core::{canonical, crypto, time};

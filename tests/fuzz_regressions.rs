@@ -11,16 +11,16 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fairboard::facts::FactsBuilder;
-use fairboard::policy::{evaluate, limits};
+use fairboard_core::facts::FactsBuilder;
+use fairboard_core::policy::{evaluate, limits};
 
 /// A one-rule pack around `body`, the body of `fn evaluate(facts, params)`.
-fn pack_with(body: &str) -> fairboard::policy::PolicyPack {
+fn pack_with(body: &str) -> fairboard_core::policy::PolicyPack {
     let yaml = format!(
         "apiVersion: fairboard/v1\nkind: PolicyPack\nname: fuzz\nversion: \"1\"\nrules:\n  - id: r\n    severity: deny\n    \
          rationale: regression\n    script: |\n      fn evaluate(facts, params) {{ {body} }}\n"
     );
-    fairboard::policy::pack::load_text("fuzz-regression.yaml", yaml.as_bytes(), &fairboard::InlineOnly).unwrap()
+    fairboard_core::policy::pack::load_text("fuzz-regression.yaml", yaml.as_bytes(), &fairboard::InlineOnly).unwrap()
 }
 
 /// Evaluates `body` against empty facts; returns the rule error and how long it took.
@@ -76,8 +76,8 @@ fn rhai_eval_ordinary_script_runs() {
 #[test]
 fn rhai_eval_time_limit_inside_a_called_function_names_its_reason() {
     let yaml = "apiVersion: fairboard/v1\nkind: PolicyPack\nname: fuzz\nversion: \"1\"\nrules:\n  - id: r\n    severity: deny\n    rationale: regression\n    script: |\n      fn grow() { let x = []; x.pad(90000, 0); loop { x.push(1); x.pop(); } }\n      fn evaluate(facts, params) { grow() }\n";
-    let pack =
-        fairboard::policy::pack::load_text("fuzz-regression.yaml", yaml.as_bytes(), &fairboard::InlineOnly).unwrap();
+    let pack = fairboard_core::policy::pack::load_text("fuzz-regression.yaml", yaml.as_bytes(), &fairboard::InlineOnly)
+        .unwrap();
     let out = evaluate(
         &pack,
         Arc::new(FactsBuilder::new(None).finish().unwrap()),
@@ -97,10 +97,10 @@ fn plan_syntax_error_inside_a_multibyte_character_is_an_error() {
     let original = String::from_utf8(original).unwrap();
     for text in ["\"\u{7bc}", "{\"at\":\"\u{7bc}\u{7bc}", original.as_str()] {
         for jsonl in [true, false] {
-            let err = fairboard::policy::plan::parse("plan.jsonl", text, jsonl).unwrap_err();
+            let err = fairboard_core::policy::plan::parse("plan.jsonl", text, jsonl).unwrap_err();
             assert!(err.to_string().starts_with("plan.jsonl"), "{err}");
         }
-        let err = fairboard::ledger::input::parse_events("events.jsonl", text.as_bytes()).unwrap_err();
+        let err = fairboard_core::ledger::input::parse_events("events.jsonl", text.as_bytes()).unwrap_err();
         assert!(err.to_string().starts_with("events.jsonl:1:"), "{err}");
     }
 }

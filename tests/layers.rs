@@ -1,6 +1,8 @@
-//! The crate's layers (the map in `src/lib.rs`): every module uses only modules of its own layer or
-//! below, and nothing below the adapters touches the file system, stdin/stdout, the wall clock or
-//! `Instant`. Read from the sources, so a new upward `use` fails here; test modules are exempt.
+//! The layers (the map in `src/lib.rs`): every module uses only modules of its own layer or below,
+//! the core's layers live in `crates/core` and the adapters in the root crate, and nothing below the
+//! adapters touches the file system, stdin/stdout, the wall clock or `Instant`. Read from the sources
+//! of both crates, so a new upward `use` fails here; test modules are exempt. (Cargo itself forbids a
+//! cycle between the crates: `fairboard-core` does not depend on `fairboard`.)
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -25,8 +27,40 @@ const LAYERS: &[&[&str]] = &[
     &["cli"],
 ];
 
-/// The first layer that may touch files, the clock and the process's streams.
+/// The first layer that may touch files, the clock and the process's streams; the layers below it
+/// are the core crate's, the layers from it on the root crate's.
 const ADAPTERS: usize = 9;
+
+/// A source file: its path relative to the repository, its top-level module, its text, and whether
+/// it belongs to the core crate.
+struct Source {
+    rel: String,
+    top: String,
+    text: String,
+    core: bool,
+}
+
+/// Every `.rs` file of the core crate (`crates/core/src`) and the root crate (`src`), except the
+/// crate roots and `main.rs`.
+fn all_sources() -> Vec<Source> {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = Vec::new();
+    for (dir, core) in [("crates/core/src", true), ("src", false)] {
+        let src = repo.join(dir);
+        let mut files = Vec::new();
+        sources(&src, &mut files);
+        for file in files {
+            let rel = file.strip_prefix(&src).unwrap();
+            let top = rel.iter().next().unwrap().to_str().unwrap().trim_end_matches(".rs").to_owned();
+            if top == "lib" || top == "main" {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).unwrap();
+            out.push(Source { rel: format!("{dir}/{}", rel.display()), top, text, core });
+        }
+    }
+    out
+}
 
 fn layer(module: &str) -> Option<usize> {
     LAYERS.iter().position(|l| l.contains(&module))
@@ -74,7 +108,7 @@ fn code_lines(text: &str) -> Vec<(usize, &str)> {
     out
 }
 
-/// The top-level modules a line names through `crate::`.
+/// The top-level modules a line names through `crate::` or `fairboard_core::`.
 fn crate_refs(line: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = line;
@@ -95,25 +129,28 @@ fn crate_refs(line: &str) -> Vec<String> {
 
 #[test]
 fn modules_use_only_their_own_layer_or_below() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&src, &mut files);
     let mut violations = Vec::new();
     let mut checked = 0;
-    for file in &files {
-        let rel = file.strip_prefix(&src).unwrap();
-        let top = rel.iter().next().unwrap().to_str().unwrap().trim_end_matches(".rs").to_owned();
-        let Some(own) = layer(&top) else { continue };
-        let text = std::fs::read_to_string(file).unwrap();
-        for (n, line) in code_lines(&text) {
+    for source in all_sources() {
+        let Source { rel, top, text, core } = &source;
+        let Some(own) = layer(top) else {
+            violations.push(format!("{rel}: module `{top}` is in no layer"));
+            continue;
+        };
+        if *core != (own < ADAPTERS) {
+            violations
+                .push(format!("{rel}: layer of `{top}` belongs in the {} crate", if *core { "root" } else { "core" }));
+        }
+        for (n, line) in code_lines(text) {
+            if *core && line.contains("fairboard::") {
+                violations.push(format!("{rel}:{n}: the core names the crate above it"));
+            }
             for used in crate_refs(line) {
                 checked += 1;
                 match layer(&used) {
-                    Some(l) if l > own => {
-                        violations.push(format!("src/{}:{n}: `{top}` uses `{used}` above it", rel.display()))
-                    }
+                    Some(l) if l > own => violations.push(format!("{rel}:{n}: `{top}` uses `{used}` above it")),
                     None if !used.is_empty() && !["shared"].contains(&used.as_str()) => {
-                        violations.push(format!("src/{}:{n}: `crate::{used}` is in no layer", rel.display()))
+                        violations.push(format!("{rel}:{n}: `crate::{used}` is in no layer"))
                     }
                     _ => {}
                 }
@@ -126,23 +163,20 @@ fn modules_use_only_their_own_layer_or_below() {
 
 #[test]
 fn nothing_below_the_adapters_touches_files_streams_or_clocks() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&src, &mut files);
     let forbidden = ["std::fs", "File::open", "stdin()", "stdout()", "Instant::now", "Utc::now", "SystemTime"];
     let mut violations = Vec::new();
-    for file in &files {
-        let rel = file.strip_prefix(&src).unwrap();
-        let top = rel.iter().next().unwrap().to_str().unwrap().trim_end_matches(".rs").to_owned();
-        if layer(&top).is_none_or(|l| l >= ADAPTERS) {
+    let mut checked = 0;
+    for Source { rel, text, core, .. } in all_sources() {
+        if !core {
             continue;
         }
-        let text = std::fs::read_to_string(file).unwrap();
+        checked += 1;
         for (n, line) in code_lines(&text) {
             if let Some(f) = forbidden.iter().find(|f| line.contains(**f)) {
-                violations.push(format!("src/{}:{n}: `{f}` below the adapters", rel.display()));
+                violations.push(format!("{rel}:{n}: `{f}` below the adapters"));
             }
         }
     }
+    assert!(checked > 40, "only {checked} core files found");
     assert!(violations.is_empty(), "{}", violations.join("\n"));
 }

@@ -20,8 +20,8 @@ use std::sync::LazyLock;
 
 use chrono::Duration;
 use common::{Fixture, fairboard, field, id, join, rechain, resign};
-use fairboard::ledger::record::{GENESIS_PREV, RecordBody};
-use fairboard::ledger::{AuthError, Defect, DefectKind, Head, VerifyError};
+use fairboard_core::ledger::record::{GENESIS_PREV, RecordBody};
+use fairboard_core::ledger::{AuthError, Defect, DefectKind, Head, VerifyError};
 use predicates::prelude::*;
 use proptest::prelude::*;
 use serde_json::{Value, json};

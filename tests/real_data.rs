@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use fairboard::import::{self, Battles};
-use fairboard::ledger::event::License;
-use fairboard::stats::bradley_terry::{FitOptions, TOLERANCE, rate};
-use fairboard::stats::{AnchorSpec, Comparisons};
+use fairboard_core::ledger::event::License;
+use fairboard_core::stats::bradley_terry::{FitOptions, TOLERANCE, rate};
+use fairboard_core::stats::{AnchorSpec, Comparisons};
 
 fn shared(rel: &str) -> Option<PathBuf> {
     common::shared(&format!("data/real/{rel}")).unwrap_or_else(|e| panic!("{e}"))

@@ -124,7 +124,7 @@ fn imported_pairs_register_models_with_their_licence_class_and_append_as_they_ar
     let ag = pairs.iter().find(|p| p["model_a"] == "alpha" && p["model_b"] == "gamma").unwrap();
     assert_eq!((ag["wins_a"].as_u64(), ag["wins_b"].as_u64(), ag["ties"].as_u64()), (Some(45), Some(20), Some(10)));
     for e in &events {
-        fairboard::ledger::schema::schemas().unwrap().validate_event(e).unwrap();
+        fairboard_core::ledger::schema::schemas().unwrap().validate_event(e).unwrap();
     }
     ledger_with(dir.path(), &text); // append accepts it unchanged
 }
@@ -326,7 +326,7 @@ fn real_pairs_import_against_lmsys_metadata_and_rate() {
     );
     let text = stdout(&mut import(&meta_2025));
     let events: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let schemas = fairboard::ledger::schema::schemas().unwrap();
+    let schemas = fairboard_core::ledger::schema::schemas().unwrap();
     events.iter().for_each(|e| schemas.validate_event(e).unwrap());
     let registered: Vec<&Value> = events.iter().filter(|e| e["type"] == "model_registered").collect();
     assert_eq!(registered.len(), 129);

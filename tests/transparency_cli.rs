@@ -294,7 +294,7 @@ fn tampered_inclusion_proofs_fail() {
 
     // The forged record with its hash field updated too: the leaf changes, the path no longer leads to the root.
     let mut value: Value = serde_json::from_str(&forged).unwrap();
-    let input = fairboard::ledger::record::hash_input(&value).unwrap();
+    let input = fairboard_core::ledger::record::hash_input(&value).unwrap();
     let rehashed: String = Sha256::digest(&input).iter().map(|b| format!("{b:02x}")).collect();
     value["hash"] = Value::String(rehashed);
     let relined = fairboard::canonical::to_canonical_string(&value).unwrap();

@@ -18,7 +18,7 @@ static LEDGER: LazyLock<Option<PathBuf>> = LazyLock::new(|| {
 });
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(events) = fairboard::ledger::input::parse_events("fuzz.jsonl", data) else { return };
+    let Ok(events) = fairboard_core::ledger::input::parse_events("fuzz.jsonl", data) else { return };
     let Some(path) = LEDGER.as_ref() else { return };
     let Ok(ledger) = fairboard::store::LockedLedger::open(path, |_| {}) else { return };
     let time = fairboard::time::parse("2025-03-02T00:00:00Z").ok();

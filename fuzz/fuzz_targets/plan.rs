@@ -6,9 +6,9 @@
 
 use std::sync::LazyLock;
 
-use fairboard::facts::FactsBuilder;
-use fairboard::policy::PolicyPack;
-use fairboard::policy::plan::{Plan, parse, what_if};
+use fairboard_core::facts::FactsBuilder;
+use fairboard_core::policy::PolicyPack;
+use fairboard_core::policy::plan::{Plan, parse, what_if};
 use libfuzzer_sys::fuzz_target;
 
 /// Most steps replayed per input (each step evaluates the pack twice).
@@ -35,7 +35,7 @@ rules:
 "#;
 
 static STATE: LazyLock<Option<(PolicyPack, FactsBuilder, u64)>> = LazyLock::new(|| {
-    let pack = fairboard::policy::pack::load_text("plan-pack.yaml", PACK.as_bytes(), &fairboard::InlineOnly).ok()?;
+    let pack = fairboard_core::policy::pack::load_text("plan-pack.yaml", PACK.as_bytes(), &fairboard::InlineOnly).ok()?;
     let (_, text) = fairboard_fuzz::sign_ledger(&fairboard_fuzz::fixture_events());
     let (builder, head) = fairboard::api::facts_builder(text.as_bytes(), None, None).ok()?;
     Some((pack, builder, head.records))

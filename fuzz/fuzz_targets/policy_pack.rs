@@ -9,7 +9,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let path = fairboard_fuzz::SCRATCH.join("pack.yaml");
     if let Ok(pack) = fairboard::store::packs::load_bytes(&path, data) {
-        let _ = fairboard::policy::evaluate(
+        let _ = fairboard_core::policy::evaluate(
             &pack,
             std::sync::Arc::clone(&fairboard_fuzz::FACTS),
             Some(&fairboard::store::SystemClock::shared()),

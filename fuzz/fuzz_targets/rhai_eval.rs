@@ -7,7 +7,7 @@
 
 #![no_main]
 
-use fairboard::policy::{PolicyPack, Rule, Severity};
+use fairboard_core::policy::{PolicyPack, Rule, Severity};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
         Some(body) => format!("fn evaluate(facts, params) {{\n{body}\n}}"),
         None => text.to_owned(),
     };
-    let engine = fairboard::policy::host::engine();
+    let engine = fairboard_core::policy::host::engine();
     let Ok(ast) = engine.compile(&script) else { return };
     let rule = Rule {
         id: "fuzz".into(),
@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
         source: "fuzz.yaml".into(),
         rules: vec![rule],
     };
-    let _ = fairboard::policy::evaluate(
+    let _ = fairboard_core::policy::evaluate(
         &pack,
         std::sync::Arc::clone(&fairboard_fuzz::FACTS),
         Some(&fairboard::store::SystemClock::shared()),

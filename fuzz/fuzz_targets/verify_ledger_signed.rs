@@ -26,8 +26,8 @@ fuzz_target!(|data: &[u8]| {
     let trust = fairboard_fuzz::operator().verifying_key();
 
     // What `append` would have accepted: the longest prefix that passes its pre-signing checks.
-    let Ok(schemas) = fairboard::ledger::schema::schemas() else { return };
-    let mut authority = fairboard::ledger::Authority::genesis(trust);
+    let Ok(schemas) = fairboard_core::ledger::schema::schemas() else { return };
+    let mut authority = fairboard_core::ledger::Authority::genesis(trust);
     let signer = fairboard::crypto::key_id(&trust);
     let mut acceptable = records.len() == events.len() + 1;
     for (i, event) in events.iter().enumerate() {

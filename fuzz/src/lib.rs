@@ -6,19 +6,15 @@ use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 
 use ed25519_dalek::SigningKey;
-use fairboard::facts::Facts;
-use fairboard::ledger::record::GENESIS_PREV;
-use fairboard::ledger::{Record, RecordBody};
-use serde_json::{Value, json};
+use fairboard_core::facts::Facts;
+use fairboard_core::ledger::Record;
+use serde_json::Value;
 
-/// The operator key every fixture ledger is signed with.
-pub fn operator() -> SigningKey {
-    SigningKey::from_bytes(&[42; 32])
-}
+pub use fairboard_testkit::operator;
 
 /// A second key, for `key_authorized` events in seeds.
 pub fn provider_key() -> SigningKey {
-    SigningKey::from_bytes(&[43; 32])
+    fairboard_testkit::key(43)
 }
 
 /// Events of a small but varied arena (every fact kind the rule API exposes).
@@ -37,27 +33,9 @@ pub const FIXTURE_EVENTS: &str = r#"{"type":"provider_registered","provider":"me
 {"type":"model_deprecated","model":"small","reason":"retired","public":false}
 "#;
 
-/// Signs `events` as a ledger after a `ledger_opened` at seq 0, one day apart from 2025-03-01, all by
-/// [`operator`]. Returns the records and the file text.
+/// Signs `events` as the ledger `fuzz-arena` (see [`fairboard_testkit::opened`]).
 pub fn sign_ledger(events: &[Value]) -> (Vec<Record>, String) {
-    let key = operator();
-    let public = key.verifying_key();
-    let signer = fairboard::crypto::key_id(&public);
-    let opened = json!({"type":"ledger_opened","leaderboard":"fuzz-arena","operator_key":fairboard::crypto::public_key_b64(&public)});
-    let mut records = Vec::new();
-    let mut text = String::new();
-    let mut prev = GENESIS_PREV.to_owned();
-    for (seq, event) in std::iter::once(&opened).chain(events.iter()).enumerate() {
-        let time = format!("2025-03-{:02}T00:00:00Z", 1 + seq.min(27));
-        let body =
-            RecordBody { seq: seq as u64, time, prev: prev.clone(), signer: signer.clone(), event: event.clone() };
-        let Ok((record, line)) = body.sign(&key) else { break };
-        prev.clone_from(&record.hash);
-        text.push_str(&line);
-        text.push('\n');
-        records.push(record);
-    }
-    (records, text)
+    fairboard_testkit::opened("fuzz-arena", events)
 }
 
 /// The fixture events, parsed.
@@ -68,7 +46,7 @@ pub fn fixture_events() -> Vec<Value> {
 /// The facts of the fixture ledger, judged a month after its last record.
 pub static FACTS: LazyLock<Arc<Facts>> = LazyLock::new(|| {
     let (_, text) = sign_ledger(&fixture_events());
-    let facts = fairboard::api::facts_builder(text.as_bytes(), None, None)
+    let facts = fairboard_core::api::facts_builder(text.as_bytes(), None, None)
         .ok()
         .and_then(|(builder, _)| builder.judged_at(1_743_465_600_000).ok()) // 2025-04-01
         .unwrap_or_default();

@@ -320,6 +320,16 @@ fn sampling_table(report: &sampling::SamplingReport) -> String {
     out
 }
 
+/// An import error, with the flags that give a period when one would help.
+fn import_error(e: import::ImportError) -> CliError {
+    let hint = e.needs_period().then_some("give the period the data covers with --period-start and --period-end");
+    let err = CliError::usage(e);
+    match hint {
+        Some(h) => err.with_hint(h),
+        None => err,
+    }
+}
+
 /// `fairboard import --format fastchat|pairs [--models META.csv] [--period-start T --period-end T] FILE`.
 pub fn import(
     format: ImportFormat,
@@ -328,14 +338,14 @@ pub fn import(
     period_end: Option<&str>,
     path: &Path,
 ) -> Result<(), CliError> {
-    let period = import::period(period_start, period_end).map_err(CliError::usage)?;
+    let period = import::period(period_start, period_end).map_err(import_error)?;
     let meta = models.map(metadata::read).transpose().map_err(CliError::usage)?;
     let (file, reader) = import::open(path).map_err(CliError::usage)?;
     let battles = match format {
         ImportFormat::Fastchat => fastchat::read(&file, reader, period),
         ImportFormat::Pairs => import::pairs::read(&file, reader, period),
     }
-    .map_err(CliError::usage)?;
+    .map_err(import_error)?;
     let events = import::events(&file, &battles, meta.as_ref()).map_err(CliError::usage)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     for e in &events {

@@ -11,7 +11,7 @@
 //! - self-battles are dropped (a ledger cannot record them);
 //! - other fields are ignored.
 //!
-//! Without `--period-start/--period-end`, every record needs `tstamp` (Unix seconds) and `anony`, and
+//! Without a period given (the CLI's `--period-start/--period-end`), every record needs `tstamp` (Unix seconds) and `anony`, and
 //! the records are grouped into one `battles_recorded` per UTC day (`00:00:00Z` to `23:59:59Z`). With
 //! them, all records form one period; records may then lack `tstamp` and `anony` (the Arena 33k
 //! human-vote file of Chatzi et al. has neither, and the 33k release holds anonymous battles only),
@@ -67,8 +67,10 @@ impl Importer<'_> {
                 )));
             }
         };
-        let hint =
-            "; records without `tstamp`/`anony` can be imported as one period with --period-start and --period-end";
+        let undated = |field: &str| ImportError::NoPeriod {
+            file: self.file.to_owned(),
+            why: format!("{}: no `{field}` field", at()),
+        };
         match r.anony {
             Some(false) => {
                 self.battles.dropped_named += 1;
@@ -76,7 +78,7 @@ impl Importer<'_> {
             }
             Some(true) => {}
             None if self.period.is_some() => {}
-            None => return Err(bad(format!("no `anony` field{hint}"))),
+            None => return Err(undated("anony")),
         }
         if r.dedup_tag.and_then(|d| d.sampled) == Some(false) {
             self.battles.dropped_dedup += 1;
@@ -89,17 +91,14 @@ impl Importer<'_> {
         };
         let span = match (self.period, ms) {
             (Some((s, e)), Some(ms)) if ms < s || ms > e => {
-                return Err(bad(format!(
-                    "`tstamp` {} lies outside --period-start/--period-end",
-                    r.tstamp.unwrap_or_default()
-                )));
+                return Err(bad(format!("`tstamp` {} lies outside the period given", r.tstamp.unwrap_or_default())));
             }
             (Some(span), _) => span,
             (None, Some(ms)) => {
                 let day = ms.div_euclid(DAY_MS) * DAY_MS;
                 (day, day + DAY_MS - 1000)
             }
-            (None, None) => return Err(bad(format!("no `tstamp` field{hint}"))),
+            (None, None) => return Err(undated("tstamp")),
         };
         self.battles.add(span, &r.model_a, &r.model_b, wa, wb, t);
         Ok(())
@@ -249,13 +248,16 @@ mod tests {
     fn records_without_time_need_a_declared_period() {
         let input = r#"{"num": 0, "question_id": "q", "model_a": "x", "model_b": "y", "winner": "model_b"}"#;
         let err = read("h.jsonl", input.as_bytes(), None).unwrap_err().to_string();
-        assert!(err.starts_with("h.jsonl: line 1: no `anony` field; records without"), "{err}");
+        assert!(
+            err.starts_with("h.jsonl: line 1: no `anony` field; the period the data covers must be given"),
+            "{err}"
+        );
         let span = (DAY1, DAY1 + 10 * DAY_MS);
         let b = read("h.jsonl", input.as_bytes(), Some(span)).unwrap();
         assert_eq!(b.periods[&span][&("x".to_owned(), "y".to_owned())], (0, 1, 0));
         let late = r#"{"model_a": "x", "model_b": "y", "winner": "tie", "tstamp": 1893456000, "anony": true}"#;
         assert!(
-            read("h.jsonl", late.as_bytes(), Some(span)).unwrap_err().to_string().contains("outside --period-start")
+            read("h.jsonl", late.as_bytes(), Some(span)).unwrap_err().to_string().contains("outside the period given")
         );
         let err = read("h.jsonl", "{\"model_a\": \"x\"\n".as_bytes(), None).unwrap_err().to_string();
         assert!(err.starts_with("h.jsonl: line 1, column"), "{err}");

@@ -68,9 +68,17 @@ pub enum ImportError {
         /// Every missing model, sorted.
         models: Vec<String>,
     },
-    /// The period flags are missing or inconsistent.
+    /// The period given is malformed or inconsistent.
     #[error("{0}")]
     Period(String),
+    /// The data carries no dates (or a record lacks them) and no period was given.
+    #[error("{file}: {why}; the period the data covers must be given")]
+    NoPeriod {
+        /// The input.
+        file: String,
+        /// What lacks dates (`line N: no `tstamp` field`, or the format's reason).
+        why: String,
+    },
     /// An event that would be emitted breaks its schema (e.g. a model id longer than 256 characters).
     #[error("{file}: the imported data would give an invalid `{kind}` event at {violation}")]
     Invalid {
@@ -149,23 +157,30 @@ impl Battles {
     }
 }
 
-/// `--period-start` and `--period-end`, parsed and checked.
+/// The period a whole input covers, from its start and end times (RFC 3339), parsed and checked.
 pub fn period(start: Option<&str>, end: Option<&str>) -> Result<Option<Span>, ImportError> {
-    let parse = |flag: &str, t: &str| {
+    let parse = |what: &str, t: &str| {
         crate::primitives::time::parse(t)
             .map(|t| t.timestamp_millis())
-            .map_err(|e| ImportError::Period(format!("{flag}: {e}")))
+            .map_err(|e| ImportError::Period(format!("period {what}: {e}")))
     };
     match (start, end) {
         (None, None) => Ok(None),
         (Some(s), Some(e)) => {
-            let (s, e) = (parse("--period-start", s)?, parse("--period-end", e)?);
+            let (s, e) = (parse("start", s)?, parse("end", e)?);
             if e < s {
-                return Err(ImportError::Period("--period-end is before --period-start".into()));
+                return Err(ImportError::Period("the period ends before it starts".into()));
             }
             Ok(Some((s, e)))
         }
-        _ => Err(ImportError::Period("--period-start and --period-end go together; give both".into())),
+        _ => Err(ImportError::Period("a period needs both a start and an end; only one was given".into())),
+    }
+}
+
+impl ImportError {
+    /// True when giving the period the input covers would help (the CLI names its flags).
+    pub fn needs_period(&self) -> bool {
+        matches!(self, Self::NoPeriod { .. } | Self::Period(_))
     }
 }
 
@@ -273,7 +288,7 @@ mod tests {
             period(Some("yesterday"), Some("2024-01-01T00:00:00Z"))
                 .unwrap_err()
                 .to_string()
-                .starts_with("--period-start: ")
+                .starts_with("period start: ")
         );
     }
 

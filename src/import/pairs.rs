@@ -1,7 +1,6 @@
 //! Per-pair counts: a CSV `model_a,model_b,a_wins,b_wins,ties,ties_bothbad`, as the leaderbot
 //! package publishes Chatbot Arena's battles (`ties_bothbad` may be left out). Both tie columns count
-//! as ties. The counts carry no dates, so they are recorded as one period, given with
-//! `--period-start` and `--period-end`. A pair listed twice (in either orientation) is added up.
+//! as ties. The counts carry no dates, so they are recorded as one period, which must be given. A pair listed twice (in either orientation) is added up.
 
 use std::io::Read;
 
@@ -12,9 +11,7 @@ const COLUMNS: [&str; 6] = ["model_a", "model_b", "a_wins", "b_wins", "ties", "t
 /// Reads pair counts from `reader` (named `file` in errors) into one `period`.
 pub fn read(file: &str, reader: impl Read, period: Option<Span>) -> Result<Battles, ImportError> {
     let Some(span) = period else {
-        return Err(ImportError::Period(format!(
-            "{file}: pair counts carry no dates; give the period they cover with --period-start and --period-end"
-        )));
+        return Err(ImportError::NoPeriod { file: file.to_owned(), why: "pair counts carry no dates".into() });
     };
     let bad =
         |line: u64, message: String| ImportError::Record { file: file.to_owned(), at: format!("line {line}"), message };
@@ -73,7 +70,7 @@ mod tests {
         let err = read("p.csv", "a,b\n".as_bytes(), Some((0, 1))).unwrap_err().to_string();
         assert!(err.starts_with("p.csv: line 1: expected the header"), "{err}");
         let err = read("p.csv", "model_a,model_b,a_wins,b_wins,ties\n".as_bytes(), None).unwrap_err().to_string();
-        assert!(err.contains("--period-start and --period-end"), "{err}");
+        assert!(err.contains("the period the data covers must be given"), "{err}");
         let err = read("p.csv", "model_a,model_b,a_wins,b_wins,ties\nx,y,1\n".as_bytes(), Some((0, 1)))
             .unwrap_err()
             .to_string();

@@ -183,6 +183,37 @@ pub fn verify_proof(request: &str) -> String {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct ProveRequest {
+    ledger: String,
+    seq: Option<u64>,
+    checkpoint: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `{"ledger", "seq", "checkpoint"}` (inclusion of record `seq`) or `{"ledger", "from", "to"}`
+/// (consistency of two checkpoints, their texts) → `{"proof": the proof file's text}`, which
+/// [`verify_proof`] checks.
+pub fn prove(request: &str) -> String {
+    run(|| {
+        let r: ProveRequest = parse(request)?;
+        let ledger = r.ledger.as_bytes();
+        let text = match (r.seq, r.checkpoint, r.from, r.to) {
+            (Some(seq), Some(cp), None, None) => api::prove_inclusion(ledger, seq, &cp).map(|p| p.to_text()),
+            (None, None, Some(from), Some(to)) => api::prove_consistency(ledger, &from, &to).map(|p| p.to_text()),
+            _ => {
+                return Err(refuse(
+                    Subject::Other,
+                    "request: give `seq` and `checkpoint` (inclusion) or `from` and `to` (consistency)",
+                ));
+            }
+        };
+        Ok(text.map(|proof| json!({ "proof": proof })))
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ScoresRequest {
     ledger: String,
     #[serde(default)]
@@ -234,12 +265,32 @@ mod tests {
 
     #[test]
     fn garbage_is_an_input_error_not_a_panic() {
-        for call in [verify, check, audit, scores, verify_proof] {
+        for call in [verify, check, audit, scores, verify_proof, prove] {
             let out: Value = serde_json::from_str(&call("{not json")).unwrap();
             assert_eq!(out["ok"], false);
             assert_eq!(out["error"]["kind"], "input");
         }
         let out: Value = serde_json::from_str(&check(r#"{"ledger": "", "surprise": 1}"#)).unwrap();
         assert!(out["error"]["message"].as_str().unwrap().contains("unknown field"), "{out}");
+    }
+
+    #[test]
+    fn a_proof_made_by_prove_verifies_with_verify_proof() {
+        let op = ed25519_dalek::SigningKey::from_bytes(&[21; 32]);
+        let t0 = time::parse("2025-03-01T00:00:00Z").unwrap();
+        let (chain, first) = crate::ledger::Chain::open(&op, "ffi", t0).unwrap();
+        let event = json!({"type": "provider_registered", "provider": "meta"});
+        let next = chain.prepare(&op, "events", &[crate::ledger::input::InputEvent { line: 1, event }], None).unwrap();
+        let ledger = format!("{}\n{}\n", first.line, next[0].line);
+        let cp = api::checkpoint(ledger.as_bytes(), &op, "example.com/ffi").unwrap();
+        let request = json!({"ledger": ledger, "seq": 1, "checkpoint": cp}).to_string();
+        let out: Value = serde_json::from_str(&prove(&request)).unwrap();
+        assert_eq!(out["ok"], true, "{out}");
+        let vkey = crate::merkle::NoteSigner::new("example.com/ffi", op).unwrap().verifier().to_vkey();
+        let request = json!({"proof": out["result"]["proof"], "vkey": vkey}).to_string();
+        let out: Value = serde_json::from_str(&verify_proof(&request)).unwrap();
+        assert_eq!((&out["ok"], &out["result"]["seq"]), (&json!(true), &json!(1)), "{out}");
+        let out: Value = serde_json::from_str(&prove(&json!({"ledger": ledger, "seq": 1}).to_string())).unwrap();
+        assert_eq!(out["error"]["kind"], "input", "{out}");
     }
 }

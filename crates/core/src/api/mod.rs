@@ -1,4 +1,5 @@
-//! The use cases every front end shares: verify, check, what-if, audit and scores, run on a ledger
+//! The use cases every front end shares: verify, check, what-if, audit, scores, checkpoint, prove and
+//! verify-proof, run on a ledger
 //! given as bytes or a reader (`&[u8]` is a reader), returning serialisable results.
 //!
 //! Nothing here touches a file, stdin/stdout or a clock of its own; the caller passes what it read
@@ -8,6 +9,7 @@
 pub mod audit;
 mod error;
 pub mod pin;
+pub mod prove;
 pub mod report;
 
 use std::io::BufRead;
@@ -17,7 +19,8 @@ use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 
 pub use error::{ApiError, ErrorKind, Subject};
-pub use pin::{CheckpointPin, PinError, PinnedCheckpoint};
+pub use pin::{CheckpointPin, PinError, PinnedCheckpoint, open_checkpoint};
+pub use prove::{ProveError, Which, checkpoint, prove_consistency, prove_inclusion};
 
 use crate::facts::{Facts, FactsBuilder};
 use crate::ledger::{Head, VerifiedRecord, verify_stream};
@@ -422,5 +425,48 @@ mod tests {
         let a = board.row("a").and_then(|r| r.rating).unwrap();
         let b = board.row("b").and_then(|r| r.rating).unwrap();
         assert!(a > b);
+    }
+
+    #[test]
+    fn checkpoints_and_proofs_from_bytes_verify_and_refuse_what_does_not_match() {
+        let (text, op) = ledger();
+        let old = checkpoint(
+            text.lines().take(4).map(|l| format!("{l}\n")).collect::<String>().as_bytes(),
+            &op,
+            "example.com/log",
+        )
+        .unwrap();
+        let new = checkpoint(text.as_bytes(), &op, "example.com/log").unwrap();
+        let vkey = crate::merkle::NoteSigner::new("example.com/log", op.clone()).unwrap().verifier().to_vkey();
+        let inclusion = prove_inclusion(text.as_bytes(), 2, &old).unwrap();
+        let verdict = verify_proof(inclusion.to_text().as_bytes(), &vkey).unwrap();
+        assert!(matches!(verdict, ProofVerdict::Inclusion { seq: 2, size: 4, .. }), "{verdict:?}");
+        let consistency = prove_consistency(text.as_bytes(), &old, &new).unwrap();
+        let verdict = verify_proof(consistency.to_text().as_bytes(), &vkey).unwrap();
+        assert!(matches!(verdict, ProofVerdict::Consistency { old_size: 4, new_size: 9, .. }), "{verdict:?}");
+
+        let err = prove_inclusion(text.as_bytes(), 6, &old).unwrap_err();
+        assert_eq!((err.kind(), err.hint().is_some()), (ErrorKind::Input, true), "{err}");
+        let err = prove_consistency(text.as_bytes(), &new, &old).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Input, "{err}");
+        // A checkpoint of a different history: the ledger is rewritten below it.
+        let signer = crate::merkle::NoteSigner::new("example.com/log", op.clone()).unwrap();
+        let forked = crate::merkle::Checkpoint::new("example.com/log", 4, [0; 32]).sign(&signer).unwrap().to_text();
+        let err = prove_inclusion(text.as_bytes(), 1, &forked).unwrap_err();
+        assert_eq!((err.kind(), err.subject()), (ErrorKind::Verification, Subject::Ledger), "{err}");
+        assert!(err.hint().is_some_and(|h| h.contains("split view")), "{err}");
+        let stranger = SigningKey::from_bytes(&[14; 32]);
+        let t0 = time::parse("2025-03-01T00:00:00Z").unwrap();
+        let s_text = format!("{}\n", Chain::open(&stranger, "api-test", t0).unwrap().1.line);
+        let foreign = checkpoint(s_text.as_bytes(), &stranger, "example.com/log").unwrap();
+        let err = prove_inclusion(text.as_bytes(), 0, &foreign).unwrap_err();
+        assert_eq!((err.kind(), err.subject()), (ErrorKind::Verification, Subject::Checkpoint), "{err}");
+        let err = checkpoint(text.as_bytes(), &stranger, "example.com/log").unwrap_err();
+        assert_eq!((err.kind(), err.line()), (ErrorKind::Verification, Some(1)), "{err}");
+        let err = checkpoint(text.as_bytes(), &op, "bad origin\n").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Input, "{err}");
+        let truncated: String = text.lines().take(2).map(|l| format!("{l}\n")).collect();
+        let err = prove_inclusion(truncated.as_bytes(), 0, &old).unwrap_err();
+        assert_eq!((err.kind(), err.subject()), (ErrorKind::Verification, Subject::Ledger), "{err}");
     }
 }

@@ -72,14 +72,14 @@ pub struct Plan {
 }
 
 static PLAN_SCHEMA: LazyLock<Result<jsonschema::Validator, SchemaError>> =
-    LazyLock::new(|| schema::compile("plan.json", include_str!("../../schemas/plan.json")));
+    LazyLock::new(|| schema::compile("plan.json", include_str!("../../../../schemas/plan.json")));
 
 pub use crate::primitives::limits::MAX_PLAN_BYTES;
 
 /// Parses and validates plan `text` (JSON Lines of steps when `jsonl`, YAML otherwise); `file` names
 /// the plan in errors. A JSON Lines plan may also be the very event lines `append` takes (an object
 /// with `type` and no `event`): each is a step without a time. The file store
-/// (`crate::store::packs::load_plan`) reads a file and calls this; the fuzz targets call it directly.
+/// (`fairboard::store::packs::load_plan`) reads a file and calls this; the fuzz targets call it directly.
 /// A leading byte-order mark is skipped and `\r\n` line ends are accepted; JSON Lines steps are read
 /// strictly, as events input is ([`crate::ledger::input::parse_strict`]), and YAML as packs are ([`yaml_to_json`]).
 pub fn parse(file: &str, text: &str, jsonl: bool) -> Result<Plan, PlanError> {

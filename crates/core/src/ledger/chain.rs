@@ -1,7 +1,7 @@
 //! The in-memory chain writer: signing events as the next records of a ledger, checking each one as
 //! verification would, with no file, lock or clock.
 //!
-//! The file store ([`crate::store`]) wraps a [`Chain`] in an exclusive lock and an fsync; plans, policy
+//! The file store (`fairboard::store`) wraps a [`Chain`] in an exclusive lock and an fsync; plans, policy
 //! test cases and bindings use it directly to build records (and from them facts) in memory.
 
 use chrono::{DateTime, Utc};

@@ -1,7 +1,7 @@
 //! Where a pack's `uses:` scripts come from. A pack is text; the scripts it names are resolved
 //! through a [`ScriptSource`], so that the loader needs no file system: the shipped scripts are
 //! embedded ([`super::shipped::Builtin`]), a binding passes them in memory ([`Scripts`]), and the
-//! file store reads them from the pack's folder (`crate::store::packs::Folder`).
+//! file store reads them from the pack's folder (`fairboard::store::packs::Folder`).
 
 use std::collections::BTreeMap;
 

@@ -63,24 +63,24 @@ pub const EVENT_TYPES: [&str; 15] = [
 ];
 
 const EVENT_SCHEMAS: [(&str, &str); 15] = [
-    ("ledger_opened", include_str!("../../schemas/events/ledger_opened.json")),
-    ("key_authorized", include_str!("../../schemas/events/key_authorized.json")),
-    ("key_revoked", include_str!("../../schemas/events/key_revoked.json")),
-    ("policy_adopted", include_str!("../../schemas/events/policy_adopted.json")),
-    ("provider_registered", include_str!("../../schemas/events/provider_registered.json")),
-    ("model_registered", include_str!("../../schemas/events/model_registered.json")),
-    ("private_test_started", include_str!("../../schemas/events/private_test_started.json")),
-    ("private_test_ended", include_str!("../../schemas/events/private_test_ended.json")),
-    ("model_released", include_str!("../../schemas/events/model_released.json")),
-    ("battles_recorded", include_str!("../../schemas/events/battles_recorded.json")),
-    ("sampling_set", include_str!("../../schemas/events/sampling_set.json")),
-    ("score_disclosed", include_str!("../../schemas/events/score_disclosed.json")),
-    ("score_retracted", include_str!("../../schemas/events/score_retracted.json")),
-    ("model_deprecated", include_str!("../../schemas/events/model_deprecated.json")),
-    ("data_released", include_str!("../../schemas/events/data_released.json")),
+    ("ledger_opened", include_str!("../../../../schemas/events/ledger_opened.json")),
+    ("key_authorized", include_str!("../../../../schemas/events/key_authorized.json")),
+    ("key_revoked", include_str!("../../../../schemas/events/key_revoked.json")),
+    ("policy_adopted", include_str!("../../../../schemas/events/policy_adopted.json")),
+    ("provider_registered", include_str!("../../../../schemas/events/provider_registered.json")),
+    ("model_registered", include_str!("../../../../schemas/events/model_registered.json")),
+    ("private_test_started", include_str!("../../../../schemas/events/private_test_started.json")),
+    ("private_test_ended", include_str!("../../../../schemas/events/private_test_ended.json")),
+    ("model_released", include_str!("../../../../schemas/events/model_released.json")),
+    ("battles_recorded", include_str!("../../../../schemas/events/battles_recorded.json")),
+    ("sampling_set", include_str!("../../../../schemas/events/sampling_set.json")),
+    ("score_disclosed", include_str!("../../../../schemas/events/score_disclosed.json")),
+    ("score_retracted", include_str!("../../../../schemas/events/score_retracted.json")),
+    ("model_deprecated", include_str!("../../../../schemas/events/model_deprecated.json")),
+    ("data_released", include_str!("../../../../schemas/events/data_released.json")),
 ];
 
-const RECORD_SCHEMA: &str = include_str!("../../schemas/record.json");
+const RECORD_SCHEMA: &str = include_str!("../../../../schemas/record.json");
 
 /// Compiled validators for the record envelope and every event type.
 pub struct Schemas {

@@ -70,6 +70,22 @@ impl PinnedCheckpoint {
     }
 }
 
+/// Parses the note `text` and verifies its signature under `trust`, with the checkpoint's origin as
+/// key name.
+pub fn open_checkpoint(text: &str, trust: &VerifyingKey) -> Result<Checkpoint, PinError> {
+    if text.len() > MAX_NOTE_BYTES {
+        return Err(PinError::Malformed(format!("larger than {MAX_NOTE_BYTES} bytes")));
+    }
+    let malformed = |e: CheckpointError| PinError::Malformed(e.to_string());
+    let (parsed, _) = Checkpoint::parse_unverified(text).map_err(malformed)?;
+    let verifier = NoteVerifier::new(&parsed.origin, *trust).map_err(malformed)?;
+    Checkpoint::open(text, &verifier).map_err(|e| PinError::NotSigned {
+        key_id: crypto::key_id(trust),
+        origin: parsed.origin.clone(),
+        reason: e.to_string(),
+    })
+}
+
 /// A checkpoint being matched against a ledger as it is verified.
 #[derive(Debug)]
 pub struct CheckpointPin {
@@ -82,18 +98,7 @@ impl CheckpointPin {
     /// Parses the note `text` and verifies its signature under `trust`, with the checkpoint's origin
     /// as key name.
     pub fn new(text: &str, trust: &VerifyingKey) -> Result<Self, PinError> {
-        if text.len() > MAX_NOTE_BYTES {
-            return Err(PinError::Malformed(format!("larger than {MAX_NOTE_BYTES} bytes")));
-        }
-        let malformed = |e: CheckpointError| PinError::Malformed(e.to_string());
-        let (parsed, _) = Checkpoint::parse_unverified(text).map_err(malformed)?;
-        let verifier = NoteVerifier::new(&parsed.origin, *trust).map_err(malformed)?;
-        let checkpoint = Checkpoint::open(text, &verifier).map_err(|e| PinError::NotSigned {
-            key_id: crypto::key_id(trust),
-            origin: parsed.origin.clone(),
-            reason: e.to_string(),
-        })?;
-        Ok(Self { checkpoint, range: CompactRange::new(), bad_leaf: false })
+        Ok(Self { checkpoint: open_checkpoint(text, trust)?, range: CompactRange::new(), bad_leaf: false })
     }
 
     /// Feeds one verified record, in order.

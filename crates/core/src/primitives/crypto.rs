@@ -1,4 +1,4 @@
-//! Ed25519 keys: PEM texts, key ids and strict verification (key files are [`crate::store::keys`]).
+//! Ed25519 keys: PEM texts, key ids and strict verification (key files are `fairboard::store::keys`).
 //!
 //! Keys live on disk as PKCS#8 (private) and SPKI (public) PEM, the forms OpenSSL reads and writes, so
 //! an operator can inspect them with standard tools. Inside the ledger a key appears as standard base64

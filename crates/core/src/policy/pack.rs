@@ -125,7 +125,7 @@ struct RawRule {
 }
 
 static PACK_SCHEMA: LazyLock<Result<jsonschema::Validator, SchemaError>> =
-    LazyLock::new(|| schema::compile("policy-pack.json", include_str!("../../schemas/policy-pack.json")));
+    LazyLock::new(|| schema::compile("policy-pack.json", include_str!("../../../../schemas/policy-pack.json")));
 
 pub use crate::primitives::limits::{MAX_PACK_BYTES, MAX_YAML_BYTES};
 

@@ -1,5 +1,5 @@
 //! The ledger format: signed, hash-chained records and everything needed to read and write them in
-//! memory (the file store is [`crate::store`]).
+//! memory (the file store is `fairboard::store`).
 //!
 //! - [`schema`]: the JSON Schemas under `schemas/`, compiled once;
 //! - [`event`]: typed events;

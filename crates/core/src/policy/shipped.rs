@@ -8,22 +8,22 @@ use super::source::ScriptSource;
 pub const NAME: &str = "policies/leaderboard-illusion.yaml";
 
 /// The shipped pack's bytes, exactly as the file holds them (so its digest is the file's).
-pub const PACK: &str = include_str!("../../policies/leaderboard-illusion.yaml");
+pub const PACK: &str = include_str!("../../../../policies/leaderboard-illusion.yaml");
 
 /// The scripts the shipped pack uses, by their path relative to the pack.
 pub const SCRIPTS: &[(&str, &str)] = &[
-    ("builtin/data_access_parity.rhai", include_str!("../../policies/builtin/data_access_parity.rhai")),
-    ("builtin/deprecation_parity.rhai", include_str!("../../policies/builtin/deprecation_parity.rhai")),
-    ("builtin/disclose_all_variants.rhai", include_str!("../../policies/builtin/disclose_all_variants.rhai")),
-    ("builtin/graph_connected.rhai", include_str!("../../policies/builtin/graph_connected.rhai")),
-    ("builtin/min_votes_to_list.rhai", include_str!("../../policies/builtin/min_votes_to_list.rhai")),
-    ("builtin/model_sampling_floor.rhai", include_str!("../../policies/builtin/model_sampling_floor.rhai")),
-    ("builtin/no_retraction.rhai", include_str!("../../policies/builtin/no_retraction.rhai")),
-    ("builtin/no_silent_deprecation.rhai", include_str!("../../policies/builtin/no_silent_deprecation.rhai")),
-    ("builtin/provider_sampling_cap.rhai", include_str!("../../policies/builtin/provider_sampling_cap.rhai")),
-    ("builtin/provisional.rhai", include_str!("../../policies/builtin/provisional.rhai")),
-    ("builtin/score_integrity.rhai", include_str!("../../policies/builtin/score_integrity.rhai")),
-    ("builtin/variant_limit.rhai", include_str!("../../policies/builtin/variant_limit.rhai")),
+    ("builtin/data_access_parity.rhai", include_str!("../../../../policies/builtin/data_access_parity.rhai")),
+    ("builtin/deprecation_parity.rhai", include_str!("../../../../policies/builtin/deprecation_parity.rhai")),
+    ("builtin/disclose_all_variants.rhai", include_str!("../../../../policies/builtin/disclose_all_variants.rhai")),
+    ("builtin/graph_connected.rhai", include_str!("../../../../policies/builtin/graph_connected.rhai")),
+    ("builtin/min_votes_to_list.rhai", include_str!("../../../../policies/builtin/min_votes_to_list.rhai")),
+    ("builtin/model_sampling_floor.rhai", include_str!("../../../../policies/builtin/model_sampling_floor.rhai")),
+    ("builtin/no_retraction.rhai", include_str!("../../../../policies/builtin/no_retraction.rhai")),
+    ("builtin/no_silent_deprecation.rhai", include_str!("../../../../policies/builtin/no_silent_deprecation.rhai")),
+    ("builtin/provider_sampling_cap.rhai", include_str!("../../../../policies/builtin/provider_sampling_cap.rhai")),
+    ("builtin/provisional.rhai", include_str!("../../../../policies/builtin/provisional.rhai")),
+    ("builtin/score_integrity.rhai", include_str!("../../../../policies/builtin/score_integrity.rhai")),
+    ("builtin/variant_limit.rhai", include_str!("../../../../policies/builtin/variant_limit.rhai")),
 ];
 
 /// The shipped scripts as a [`ScriptSource`]: a pack whose `uses:` name them loads from memory.
@@ -57,7 +57,8 @@ mod tests {
     fn the_shipped_pack_loads_from_memory_with_the_file_digest() {
         let pack = pack().unwrap();
         assert_eq!(pack.rules.len(), 12);
-        let file = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/policies/leaderboard-illusion.yaml")).unwrap();
+        let file =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/leaderboard-illusion.yaml")).unwrap();
         let digest =
             format!("sha256:{}", crate::primitives::crypto::hex(&<sha2::Sha256 as sha2::Digest>::digest(&file)));
         assert_eq!(pack.digest, digest);
@@ -65,7 +66,7 @@ mod tests {
 
     #[test]
     fn every_shipped_script_is_embedded() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/policies/builtin");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/builtin");
         let on_disk = std::fs::read_dir(dir)
             .unwrap()
             .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "rhai")));

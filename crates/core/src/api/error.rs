@@ -12,6 +12,7 @@ use crate::policy::plan::PlanError;
 use crate::stats::scores::ScoresError;
 
 use super::pin::PinError;
+use super::prove::ProveError;
 
 /// Which input an error is about, so that an adapter can name the file it read it from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -77,6 +78,9 @@ pub enum ApiError {
     /// The verifier key string cannot be used.
     #[error("verifier key: {0}")]
     VerifierKey(CheckpointError),
+    /// A checkpoint or proof could not be made.
+    #[error(transparent)]
+    Prove(#[from] ProveError),
     /// The proof is not a proof file, or it does not verify.
     #[error("{}", match .0 { ProofError::NotAProof | ProofError::TooLarge => .0.to_string(), e => format!("invalid proof: {e}") })]
     Proof(ProofError),
@@ -100,6 +104,7 @@ impl ApiError {
             Self::Checkpoint(e) if e.is_verification() => ErrorKind::Verification,
             Self::Proof(ProofError::NotAProof | ProofError::TooLarge) => ErrorKind::Input,
             Self::Proof(_) => ErrorKind::Verification,
+            Self::Prove(e) if e.is_verification() => ErrorKind::Verification,
             _ => ErrorKind::Input,
         }
     }
@@ -113,6 +118,11 @@ impl ApiError {
             Self::Pack(_) | Self::Mismatch(_) => Subject::Policy,
             Self::Plan(_) => Subject::Plan,
             Self::Proof(_) => Subject::Proof,
+            Self::Prove(ProveError::Checkpoint {
+                error: PinError::Malformed(_) | PinError::NotSigned { .. }, ..
+            }) => Subject::Checkpoint,
+            Self::Prove(ProveError::Checkpoint { .. } | ProveError::BadLeaf { .. }) => Subject::Ledger,
+            Self::Prove(_) => Subject::Other,
             Self::VerifierKey(_) | Self::Serialise(_) => Subject::Other,
             Self::Scores(_) | Self::Schema(_) => Subject::Other,
         }
@@ -136,6 +146,7 @@ impl ApiError {
             Self::Checkpoint(PinError::Rewritten { .. }) => {
                 Some("the ledger is not the one the checkpoint signed: keep both as evidence of a split view")
             }
+            Self::Prove(e) => e.hint(),
             _ => None,
         }
     }

@@ -19,7 +19,7 @@
 //!   `graph-connected`);
 //! - [`normal`]: the standard normal distribution functions they share.
 //!
-//! Public Arena data is turned into ledger events by [`crate::import`].
+//! Public Arena data is turned into ledger events by `fairboard::import`.
 //!
 //! All results are deterministic: models are sorted by id, sums run in a fixed order, random draws
 //! come from seeded per-replicate streams.
