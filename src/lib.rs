@@ -94,7 +94,7 @@ pub use fairboard_core::ledger::input::InputEvent;
 pub use fairboard_core::ledger::{
     AuthError, Chain, ChainError, Defect, DefectKind, Head, Record, VerifiedRecord, VerifyError, verify_stream,
 };
-pub use fairboard_core::policy::host::{Clock, SharedClock};
+pub use fairboard_core::policy::host::{Meter, SharedMeter};
 pub use fairboard_core::policy::pack::load_text as load_pack;
 pub use fairboard_core::policy::shipped::pack as shipped_pack;
 pub use fairboard_core::policy::source::{InlineOnly, ScriptSource, Scripts};

@@ -30,7 +30,7 @@ fn rule_error(body: &str) -> (String, Duration) {
     let out = evaluate(
         &pack,
         Arc::new(FactsBuilder::new(None).finish().unwrap()),
-        Some(&fairboard::store::SystemClock::shared()),
+        Some(&fairboard::store::SystemMeter::shared()),
     );
     let took = start.elapsed();
     assert!(out.findings.is_empty());
@@ -67,7 +67,7 @@ fn rhai_eval_ordinary_script_runs() {
     let out = evaluate(
         &pack,
         Arc::new(FactsBuilder::new(None).finish().unwrap()),
-        Some(&fairboard::store::SystemClock::shared()),
+        Some(&fairboard::store::SystemMeter::shared()),
     );
     assert!(out.errors.is_empty(), "{:?}", out.errors);
 }
@@ -81,7 +81,7 @@ fn rhai_eval_time_limit_inside_a_called_function_names_its_reason() {
     let out = evaluate(
         &pack,
         Arc::new(FactsBuilder::new(None).finish().unwrap()),
-        Some(&fairboard::store::SystemClock::shared()),
+        Some(&fairboard::store::SystemMeter::shared()),
     );
     assert_eq!(out.errors.len(), 1, "{out:?}");
     assert!(out.errors[0].message.contains("script time limit"), "{}", out.errors[0].message);

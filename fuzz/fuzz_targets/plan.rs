@@ -45,7 +45,7 @@ fn replay(plan: Plan) {
     let Some((pack, builder, records)) = STATE.as_ref() else { return };
     let plan = Plan { steps: plan.steps.into_iter().take(MAX_STEPS).collect(), ..plan };
     let provider = plan.provider.clone();
-    let clock = fairboard::store::SystemClock::shared();
+    let clock = fairboard::store::SystemMeter::shared();
     let _ = what_if(pack, builder.clone(), (*records, 1_741_996_800_000), &plan, provider.as_deref(), Some(&clock));
 }
 

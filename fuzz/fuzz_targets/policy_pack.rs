@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = fairboard_core::policy::evaluate(
             &pack,
             std::sync::Arc::clone(&fairboard_fuzz::FACTS),
-            Some(&fairboard::store::SystemClock::shared()),
+            Some(&fairboard::store::SystemMeter::shared()),
         );
     }
 });

@@ -7,7 +7,7 @@ use super::{CliError, Files, ReportFormat, read_limited};
 use crate::api::audit::AuditReport;
 use crate::api::{self, Options};
 use crate::primitives::limits::MAX_NOTE_BYTES;
-use crate::store::{SystemClock, keys, packs};
+use crate::store::{SystemMeter, keys, packs};
 
 /// Records between two progress updates on a terminal.
 const PROGRESS_EVERY: u64 = 20_000;
@@ -37,7 +37,7 @@ pub fn build(
     let note = checkpoint.map(read_checkpoint_text).transpose()?;
     let ledger = open_ledger(path)?;
     let progress = std::io::stderr().is_terminal();
-    let options = Options { at: None, allow_override, clock: Some(SystemClock::shared()) };
+    let options = Options { at: None, allow_override, meter: Some(SystemMeter::shared()) };
     let mut seen = 0;
     let report = api::audit(
         ledger,

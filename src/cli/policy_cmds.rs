@@ -7,7 +7,7 @@ use super::audit_cmds::open_ledger;
 use super::{CliError, Files, ReportFormat};
 use crate::api::report::Report;
 use crate::api::{self, Options};
-use crate::store::{SystemClock, packs, policy_tests as testing};
+use crate::store::{SystemMeter, packs, policy_tests as testing};
 
 /// Parses `--at`.
 pub fn parse_at(at: Option<&str>) -> Result<Option<i64>, CliError> {
@@ -45,7 +45,7 @@ pub fn check(
 ) -> Result<(), CliError> {
     let at = parse_at(at)?;
     let pack = packs::load(policy).map_err(CliError::usage)?;
-    let options = Options { at, allow_override, clock: Some(SystemClock::shared()) };
+    let options = Options { at, allow_override, meter: Some(SystemMeter::shared()) };
     let report = api::check(open_ledger(path)?, &pack, &options).map_err(|e| check_error(e, path))?;
     print_report(&report, format)?;
     if report.fails() {
@@ -68,7 +68,7 @@ pub fn what_if(
 ) -> Result<(), CliError> {
     let pack = packs::load(policy).map_err(CliError::usage)?;
     let plan = packs::load_plan(plan).map_err(CliError::usage)?;
-    let options = Options { at: None, allow_override, clock: Some(SystemClock::shared()) };
+    let options = Options { at: None, allow_override, meter: Some(SystemMeter::shared()) };
     let report =
         api::what_if(open_ledger(path)?, &pack, &plan, provider, &options).map_err(|e| check_error(e, path))?;
     let text = match format {

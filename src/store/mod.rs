@@ -21,7 +21,7 @@ use crate::ledger::chain::{Chain, ChainError, Signed};
 use crate::ledger::input::{InputError, InputEvent, MAX_INPUT_BYTES, MAX_LINE_BYTES, parse_events};
 use crate::ledger::{Head, VerifiedRecord, VerifyError, verify_stream};
 use crate::policy::admission::{DigestMismatch, Introduced, check_adopted, introduced};
-use crate::policy::host::{Clock, SharedClock};
+use crate::policy::host::{Meter, SharedMeter};
 use crate::policy::{PolicyPack, Severity, evaluate};
 pub use recover::{RecoverError, Recovery, recover};
 use std::sync::Arc;
@@ -256,31 +256,42 @@ pub fn read_source(path: &Path) -> Result<(String, Vec<u8>), InputError> {
     Ok((file, bytes))
 }
 
-/// The system's monotonic clock, for the policy sandbox's seconds backstop.
-#[derive(Debug, Clone, Copy)]
-pub struct SystemClock(std::time::Instant);
+/// Every allocation of the process, counted, so that the policy sandbox can stop a script before
+/// the allocator itself fails (an allocation failure aborts a Rust process). `cap` wraps the system
+/// allocator with one atomic counter; it sets no limit of its own.
+#[global_allocator]
+static ALLOCATOR: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
 
-impl SystemClock {
-    /// A clock whose origin is now.
+/// The system's monotonic clock and the process's allocation count, for the policy sandbox's
+/// seconds and memory budgets.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemMeter(std::time::Instant);
+
+impl SystemMeter {
+    /// A meter whose clock's origin is now.
     pub fn new() -> Self {
         Self(std::time::Instant::now())
     }
 
-    /// The clock as the sandbox takes it.
-    pub fn shared() -> SharedClock {
+    /// The meter as the sandbox takes it.
+    pub fn shared() -> SharedMeter {
         Arc::new(Self::new())
     }
 }
 
-impl Default for SystemClock {
+impl Default for SystemMeter {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Clock for SystemClock {
+impl Meter for SystemMeter {
     fn now(&self) -> std::time::Duration {
         self.0.elapsed()
+    }
+
+    fn allocated(&self) -> Option<usize> {
+        Some(ALLOCATOR.allocated())
     }
 }
 
@@ -335,7 +346,7 @@ pub fn append_with_policy(
     if !allow_override {
         check_adopted(pack, &after)?;
     }
-    let clock: SharedClock = Arc::new(SystemClock::new());
+    let clock: SharedMeter = Arc::new(SystemMeter::new());
     let evaluate = |facts| evaluate(pack, Arc::new(facts), Some(&clock));
     let (before, after) = rayon::join(|| evaluate(before), || evaluate(after));
     let new = introduced(&before, &after, first);

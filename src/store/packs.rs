@@ -25,8 +25,23 @@ impl ScriptSource for Folder {
         self.0.join(rel).display().to_string()
     }
 
+    /// Reads `rel` only if it resolves (symbolic links followed) to a regular file inside the
+    /// folder: a link out of it (to `/etc/passwd`), a FIFO (which would block the read forever), a
+    /// device or a directory is refused before it is opened, and the read is size-bounded.
     fn read(&self, rel: &str) -> Result<String, String> {
-        let bytes = read_bounded(&self.0.join(rel), MAX_PACK_BYTES)
+        let root = self.0.canonicalize().map_err(|e| format!("the pack's folder: {e}"))?;
+        let resolved = root.join(rel).canonicalize().map_err(|e| e.to_string())?;
+        if !resolved.starts_with(&root) {
+            return Err("it resolves to a file outside the pack's folder; expected a script inside it".into());
+        }
+        let meta = std::fs::metadata(&resolved).map_err(|e| e.to_string())?;
+        if !meta.is_file() {
+            return Err("not a regular file; expected a script file".into());
+        }
+        if meta.len() > MAX_PACK_BYTES {
+            return Err(format!("larger than {MAX_PACK_BYTES} bytes"));
+        }
+        let bytes = read_bounded(&resolved, MAX_PACK_BYTES)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("larger than {MAX_PACK_BYTES} bytes"))?;
         String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned())

@@ -174,7 +174,7 @@ pub fn run_case(path: &Path, default_pack: Option<&Path>) -> Result<CaseResult, 
         rule.enabled = case.expect.contains_key(&rule.id);
     }
     let facts = fixture_facts(&file, &case)?;
-    let evaluation = evaluate(&pack, Arc::new(facts), Some(&super::SystemClock::shared()));
+    let evaluation = evaluate(&pack, Arc::new(facts), Some(&super::SystemMeter::shared()));
     let mut failures: Vec<String> =
         evaluation.errors.iter().map(|e| format!("rule `{}` could not be evaluated: {}", e.rule, e.message)).collect();
     for (rule, expected) in &case.expect {

@@ -3,7 +3,7 @@
 //! given as bytes or a reader (`&[u8]` is a reader), returning serialisable results.
 //!
 //! Nothing here touches a file, stdin/stdout or a clock of its own; the caller passes what it read
-//! and, for the policy sandbox's seconds backstop, a [`SharedClock`]. [`crate::ffi`] is the JSON-in /
+//! and, for the policy sandbox's seconds backstop, a [`SharedMeter`]. [`crate::ffi`] is the JSON-in /
 //! JSON-out twin of each call, for bindings.
 
 pub mod audit;
@@ -26,7 +26,7 @@ use crate::facts::{Facts, FactsBuilder};
 use crate::ledger::{Head, VerifiedRecord, verify_stream};
 use crate::merkle::{NoteVerifier, Proof};
 use crate::policy::admission::check_adopted;
-use crate::policy::host::SharedClock;
+use crate::policy::host::SharedMeter;
 use crate::policy::plan::{Plan, what_if as replay};
 use crate::policy::{PolicyPack, evaluate};
 use crate::primitives::{crypto, time};
@@ -57,7 +57,7 @@ pub struct Options {
     /// Evaluate even if the pack's digest differs from the one the ledger adopted (the report says so).
     pub allow_override: bool,
     /// The clock for the sandbox's seconds backstop; `None` leaves only the operation limits.
-    pub clock: Option<SharedClock>,
+    pub meter: Option<SharedMeter>,
 }
 
 /// Verifies `ledger` under the trusted operator key and, if given, against a signed checkpoint
@@ -125,7 +125,7 @@ fn ledger_info(facts: &Facts) -> LedgerInfo {
 pub fn check_facts(pack: &PolicyPack, facts: Facts, options: &Options) -> Result<Report, ApiError> {
     let policy_override = adoption(pack, &facts, options.allow_override)?;
     let info = ledger_info(&facts);
-    let evaluation = evaluate(pack, Arc::new(facts), options.clock.as_ref());
+    let evaluation = evaluate(pack, Arc::new(facts), options.meter.as_ref());
     let mut report = Report::new(pack, info, evaluation);
     report.policy_override = policy_override;
     Ok(report)
@@ -153,7 +153,7 @@ pub fn what_if(
     let info = ledger_info(&facts);
     drop(facts);
     let provider = provider.map(str::to_owned).or_else(|| plan.provider.clone());
-    let verdict = replay(pack, builder, (head.records, head_time), plan, provider.as_deref(), options.clock.as_ref())?;
+    let verdict = replay(pack, builder, (head.records, head_time), plan, provider.as_deref(), options.meter.as_ref())?;
     Ok(PlanReport { policy: report::PolicyInfo::of(pack), policy_override, ledger: info, plan: verdict })
 }
 
@@ -210,7 +210,7 @@ pub fn audit(
     let info = ledger_info(&facts);
     let facts = Arc::new(facts);
     let (evaluation, rated) =
-        rayon::join(|| evaluate(pack, Arc::clone(&facts), options.clock.as_ref()), || ratings(&facts));
+        rayon::join(|| evaluate(pack, Arc::clone(&facts), options.meter.as_ref()), || ratings(&facts));
     let mut report = Report::new(pack, info, evaluation);
     report.policy_override = policy_override;
     let (summary, board) = rated.map_or((None, None), |(s, b)| (Some(s), Some(b)));

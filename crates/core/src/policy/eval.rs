@@ -1,12 +1,12 @@
 //! Running a pack's rules against facts.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use rhai::{Dynamic, Engine, Scope};
 
 use super::finding::{Finding, RuleError};
-use super::host::{self, FactsHandle, ScriptFinding, SharedClock};
+use super::host::{self, Budget, FactsHandle, Memo, ScriptFinding, SharedMeter};
 use super::limits;
 use super::pack::{PolicyPack, Rule, params_to_dynamic};
 use crate::facts::Facts;
@@ -20,16 +20,23 @@ pub struct Evaluation {
     pub errors: Vec<RuleError>,
 }
 
-/// Evaluates every enabled rule of `pack` against `facts`. Rules run in parallel and independently:
-/// one rule's failure never stops another. `clock` (if any) backs the per-script seconds limit.
-pub fn evaluate(pack: &PolicyPack, facts: Arc<Facts>, clock: Option<&SharedClock>) -> Evaluation {
+/// Evaluates every enabled rule of `pack` against `facts`. Rules run in parallel and independently,
+/// on threads with a known stack ([`limits::RULE_STACK_BYTES`]): one rule's failure never stops
+/// another. All rules share one budget ([`limits::MAX_PACK_OPERATIONS`] and, with a `meter`,
+/// [`limits::MAX_PACK_SECONDS`] and [`limits::MAX_SANDBOX_BYTES`]) and one memo of statistics
+/// results.
+pub fn evaluate(pack: &PolicyPack, facts: Arc<Facts>, meter: Option<&SharedMeter>) -> Evaluation {
     let engine = host::engine();
-    let outcomes: Vec<Result<Vec<Finding>, RuleError>> = pack
-        .rules
-        .par_iter()
-        .filter(|r| r.enabled)
-        .map(|rule| host::with_clock(clock, || run_rule(&engine, rule, &facts)))
-        .collect();
+    let budget = Arc::new(Budget::new(meter));
+    let memo = Arc::new(Memo::default());
+    let run = || -> Vec<Result<Vec<Finding>, RuleError>> {
+        pack.rules
+            .par_iter()
+            .filter(|r| r.enabled)
+            .map(|rule| host::within(&budget, || run_rule(&engine, rule, &facts, &memo)))
+            .collect()
+    };
+    let outcomes = on_rule_thread(run);
     let mut out = Evaluation::default();
     for outcome in outcomes {
         match outcome {
@@ -40,10 +47,34 @@ pub fn evaluate(pack: &PolicyPack, facts: Arc<Facts>, clock: Option<&SharedClock
     out
 }
 
-fn run_rule(engine: &Engine, rule: &Rule, facts: &Arc<Facts>) -> Result<Vec<Finding>, RuleError> {
+/// The threads rules run on: as many as rayon's global pool has, each with a stack of
+/// [`limits::RULE_STACK_BYTES`]. `None` where threads cannot be made (wasm32): rules then run on the
+/// caller's thread, whose stack the embedder chose.
+fn rule_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(rayon::current_num_threads())
+            .stack_size(limits::RULE_STACK_BYTES)
+            .thread_name(|i| format!("fairboard-rule-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+/// Runs `f` on a rule thread (or on this one where there are none).
+pub(crate) fn on_rule_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    match rule_pool() {
+        Some(pool) => pool.install(f),
+        None => f(),
+    }
+}
+
+fn run_rule(engine: &Engine, rule: &Rule, facts: &Arc<Facts>, memo: &Arc<Memo>) -> Result<Vec<Finding>, RuleError> {
     let fail = |message: String| RuleError { rule: rule.id.clone(), severity: rule.severity, message };
     let options = rhai::CallFnOptions::new().eval_ast(false);
-    let args = (FactsHandle(Arc::clone(facts)), params_to_dynamic(&rule.params));
+    let args = (FactsHandle(Arc::clone(facts), Arc::clone(memo)), params_to_dynamic(&rule.params));
     let result: Dynamic = engine
         .call_fn_with_options(options, &mut Scope::new(), &rule.ast, "evaluate", args)
         .map_err(|e| fail(format!("{}: {}", rule.source, host::describe_error(&e))))?;

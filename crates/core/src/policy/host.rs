@@ -8,7 +8,9 @@
 //! which returns fresh copies, so a script cannot change what another rule sees.
 
 use std::cell::{Cell, RefCell};
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use rhai::packages::{
@@ -31,9 +33,10 @@ pub struct ScriptFinding {
     pub evidence: Vec<i64>,
 }
 
-/// The facts as scripts see them: a cheap, shared, read-only handle.
+/// The facts as scripts see them: a cheap, shared, read-only handle, with the statistics results
+/// computed so far in this evaluation.
 #[derive(Debug, Clone)]
-pub struct FactsHandle(pub Arc<Facts>);
+pub struct FactsHandle(pub Arc<Facts>, pub Arc<Memo>);
 
 /// Builds the sandboxed engine with the facts API registered.
 pub fn engine() -> Engine {
@@ -64,65 +67,176 @@ pub fn engine() -> Engine {
     engine.set_max_variables(limits::MAX_VARIABLES);
     engine.set_max_functions(limits::MAX_FUNCTIONS);
     engine.set_strict_variables(true);
-    engine.on_progress(script_clock);
+    engine.on_progress(progress);
     register_api(&mut engine);
     engine
 }
 
-/// A monotonic clock for the sandbox's seconds backstop ([`limits::MAX_SCRIPT_SECONDS`]). The host
-/// reads no clock of its own (the system clock panics on wasm32): the adapter passes one in, and
-/// without one only the operation and size limits bound a script.
-pub trait Clock: Send + Sync + std::fmt::Debug {
+/// What the host lends the sandbox to measure a script by: a monotonic clock for the seconds limits
+/// and, if the process counts its allocations, the bytes it holds. The host reads neither itself
+/// (the system clock panics on wasm32; counting allocations needs a global allocator, which only a
+/// binary may choose): an adapter passes a meter in. Without one, only the operation, size and
+/// findings limits bound a script.
+pub trait Meter: Send + Sync + std::fmt::Debug {
     /// Time since an arbitrary, fixed origin.
     fn now(&self) -> Duration;
+
+    /// Bytes the process's allocator holds now; `None` if it does not count them.
+    fn allocated(&self) -> Option<usize> {
+        None
+    }
 }
 
-/// A clock shared by the threads that evaluate a pack.
-pub type SharedClock = Arc<dyn Clock>;
+/// A meter shared by the threads that evaluate a pack.
+pub type SharedMeter = Arc<dyn Meter>;
+
+/// One pack evaluation's shared budget: every rule's operations and the evaluation's wall time and
+/// memory count against it (see [`limits::MAX_PACK_OPERATIONS`], [`limits::MAX_PACK_SECONDS`],
+/// [`limits::MAX_SANDBOX_BYTES`]).
+#[derive(Debug)]
+pub(crate) struct Budget {
+    meter: Option<SharedMeter>,
+    /// When the evaluation started, by the meter's clock.
+    started: Option<Duration>,
+    /// Bytes the process held when the evaluation started.
+    baseline: Option<usize>,
+    /// Operations (with native charges) spent so far by all rules.
+    operations: AtomicU64,
+}
+
+impl Budget {
+    /// A fresh budget, its clock and memory baseline read now.
+    pub(crate) fn new(meter: Option<&SharedMeter>) -> Self {
+        Self {
+            meter: meter.cloned(),
+            started: meter.map(|m| m.now()),
+            baseline: meter.and_then(|m| m.allocated()),
+            operations: AtomicU64::new(0),
+        }
+    }
+
+    fn now(&self) -> Option<Duration> {
+        self.meter.as_ref().map(|m| m.now())
+    }
+}
+
+/// Per-call state of the script running on this thread.
+#[derive(Debug, Default, Clone, Copy)]
+struct Call {
+    /// When the call started.
+    start: Option<Duration>,
+    /// Time spent in native statistics functions (excluded from the script's own seconds).
+    native: Duration,
+    /// Operations charged by native calls (results built, statistics computed).
+    charged: u64,
+    /// Operations (with charges) already added to the pack's budget.
+    reported: u64,
+    /// Bytes of findings built.
+    finding_bytes: usize,
+    /// Address of a local in the frame that called into the script: the stack's base.
+    stack_base: usize,
+}
 
 thread_local! {
-    /// The clock of the evaluation running on this thread, if it was given one.
-    static CLOCK: RefCell<Option<SharedClock>> = const { RefCell::new(None) };
-    /// When the current call into a script on this thread started.
-    static SCRIPT_START: Cell<Option<Duration>> = const { Cell::new(None) };
-    /// Time this call has spent in native statistics functions (excluded from the script's budget).
-    static NATIVE_TIME: Cell<Duration> = const { Cell::new(Duration::ZERO) };
+    /// The budget of the evaluation running on this thread, if any.
+    static BUDGET: RefCell<Option<Arc<Budget>>> = const { RefCell::new(None) };
+    /// The call into a script running on this thread.
+    static CALL: Cell<Call> = const { Cell::new(Call {
+        start: None, native: Duration::ZERO, charged: 0, reported: 0, finding_bytes: 0, stack_base: 0,
+    }) };
 }
 
-/// Runs `f` with `clock` as this thread's sandbox clock (restoring the previous one after).
-pub(crate) fn with_clock<T>(clock: Option<&SharedClock>, f: impl FnOnce() -> T) -> T {
-    let previous = CLOCK.replace(clock.cloned());
+/// Runs `f` (a call into a rule's script) on this thread under `budget`, with the stack measured from
+/// here.
+pub(crate) fn within<T>(budget: &Arc<Budget>, f: impl FnOnce() -> T) -> T {
+    let previous = BUDGET.replace(Some(Arc::clone(budget)));
+    let base = 0u8;
+    CALL.set(Call { stack_base: std::ptr::from_ref(&base) as usize, ..Call::default() });
     let out = f();
-    CLOCK.set(previous);
+    BUDGET.set(previous);
     out
 }
 
-fn clock_now() -> Option<Duration> {
-    CLOCK.with_borrow(|c| c.as_ref().map(|c| c.now()))
+fn now() -> Option<Duration> {
+    BUDGET.with_borrow(|b| b.as_ref().and_then(|b| b.now()))
 }
 
-/// The progress callback: stops a script whose own execution time exceeds
-/// [`limits::MAX_SCRIPT_SECONDS`]. rhai counts operations afresh for each call into a script, so
-/// operation 1 starts the clock; a call runs on one thread from start to end.
-fn script_clock(ops: u64) -> Option<Dynamic> {
+/// Charges `ops` operations to the running script (the cost of a native call).
+fn charge(ops: u64) {
+    let mut call = CALL.get();
+    call.charged = call.charged.saturating_add(ops);
+    CALL.set(call);
+}
+
+/// Stack bytes in use between the call's base and this frame.
+fn stack_used(call: &Call) -> usize {
+    let here = 0u8;
+    call.stack_base.abs_diff(std::ptr::from_ref(&here) as usize)
+}
+
+/// The progress callback, run by rhai before every operation: stops a script that exceeds any of the
+/// sandbox's budgets ([`limits`]). rhai counts operations afresh for each call into a script, so
+/// operation 1 starts the call's clock; a call runs on one thread from start to end.
+fn progress(ops: u64) -> Option<Dynamic> {
+    let mut call = CALL.get();
     if ops <= 1 {
-        SCRIPT_START.set(clock_now());
-        NATIVE_TIME.set(Duration::ZERO);
-        return None;
+        call = Call { start: now(), stack_base: call.stack_base, ..Call::default() };
+        CALL.set(call);
     }
-    if !ops.is_multiple_of(limits::CLOCK_EVERY_OPERATIONS) {
-        return None;
+    let spent = ops.saturating_add(call.charged);
+    if spent > limits::MAX_OPERATIONS {
+        return stop(format!(
+            "operation limit of {} exceeded ({} by the script, {} charged for facts-API results and statistics)",
+            limits::MAX_OPERATIONS,
+            ops,
+            call.charged
+        ));
     }
-    let start = SCRIPT_START.get()?;
-    let script_time = clock_now()?.saturating_sub(start).saturating_sub(NATIVE_TIME.get());
-    if script_time > Duration::from_secs(limits::MAX_SCRIPT_SECONDS) {
-        return Some(text(&format!(
-            "script time limit of {} s exceeded (after {ops} operations; changing a large array or map \
-             is slow, keep working sets small)",
-            limits::MAX_SCRIPT_SECONDS
-        )));
+    if call.stack_base != 0 && stack_used(&call) > limits::MAX_STACK_BYTES {
+        return stop(format!(
+            "native stack limit of {} MiB exceeded (values or calls nested too deeply)",
+            limits::MAX_STACK_BYTES >> 20
+        ));
     }
-    None
+    BUDGET.with_borrow(|budget| {
+        let budget = budget.as_ref()?;
+        if let (Some(base), Some(now)) = (budget.baseline, budget.meter.as_ref().and_then(|m| m.allocated()))
+            && now.saturating_sub(base) > limits::MAX_SANDBOX_BYTES
+        {
+            return stop(format!(
+                "memory limit of {} MiB exceeded (the pack's evaluation holds {} MiB)",
+                limits::MAX_SANDBOX_BYTES >> 20,
+                now.saturating_sub(base) >> 20
+            ));
+        }
+        if !ops.is_multiple_of(limits::CLOCK_EVERY_OPERATIONS) {
+            return None;
+        }
+        let pack = budget.operations.fetch_add(spent - call.reported, Ordering::Relaxed) + (spent - call.reported);
+        CALL.set(Call { reported: spent, ..call });
+        if pack > limits::MAX_PACK_OPERATIONS {
+            return stop(format!("the pack's operation budget of {} is spent", limits::MAX_PACK_OPERATIONS));
+        }
+        let now = budget.now()?;
+        if let Some(started) = budget.started
+            && now.saturating_sub(started) > Duration::from_secs(limits::MAX_PACK_SECONDS)
+        {
+            return stop(format!("the pack's time budget of {} s is spent", limits::MAX_PACK_SECONDS));
+        }
+        let script_time = now.saturating_sub(call.start?).saturating_sub(call.native);
+        if script_time > Duration::from_secs(limits::MAX_SCRIPT_SECONDS) {
+            return stop(format!(
+                "script time limit of {} s exceeded (after {ops} operations; changing a large array or map \
+                 is slow, keep working sets small)",
+                limits::MAX_SCRIPT_SECONDS
+            ));
+        }
+        None
+    })
+}
+
+fn stop(reason: String) -> Option<Dynamic> {
+    Some(text(&reason))
 }
 
 /// A script error as a message. rhai prints a termination (the script time limit) without its reason;
@@ -143,14 +257,23 @@ pub fn describe_error(err: &EvalAltResult) -> String {
     }
 }
 
-/// Runs a native statistics function, keeping its time out of the calling script's budget.
-fn native<T>(f: impl FnOnce() -> T) -> T {
-    let start = clock_now();
+/// Runs a native statistics function, keeping its time out of the calling script's own seconds (the
+/// pack's time budget still counts it) and charging `ops` operations for it.
+fn native<T>(ops: u64, f: impl FnOnce() -> T) -> T {
+    let start = now();
     let out = f();
-    if let (Some(start), Some(end)) = (start, clock_now()) {
-        NATIVE_TIME.set(NATIVE_TIME.get().saturating_add(end.saturating_sub(start)));
+    let mut call = CALL.get();
+    if let (Some(start), Some(end)) = (start, now()) {
+        call.native = call.native.saturating_add(end.saturating_sub(start));
     }
+    call.charged = call.charged.saturating_add(ops);
+    CALL.set(call);
     out
+}
+
+/// Charges the operations of building `values` result values ([`limits::RESULT_VALUE_OPS`] each).
+fn built(values: usize) {
+    charge((values as u64).saturating_mul(limits::RESULT_VALUE_OPS));
 }
 
 fn map<'k>(entries: impl IntoIterator<Item = (&'k str, Dynamic)>) -> Dynamic {
@@ -158,6 +281,7 @@ fn map<'k>(entries: impl IntoIterator<Item = (&'k str, Dynamic)>) -> Dynamic {
     for (k, v) in entries {
         m.insert(k.into(), v);
     }
+    built(m.len());
     Dynamic::from_map(m)
 }
 
@@ -223,7 +347,9 @@ fn test_map(t: &TestInterval) -> Dynamic {
 }
 
 fn array<T>(items: impl Iterator<Item = T>, f: impl Fn(T) -> Dynamic) -> Array {
-    items.map(f).collect()
+    let out: Array = items.map(f).collect();
+    built(out.len());
+    out
 }
 
 /// Every provider id the ledger mentions, sorted.
@@ -247,9 +373,14 @@ fn register_api(engine: &mut Engine) {
     engine.register_get("head", |f: &mut FactsHandle| f.0.head.clone());
     engine.register_get("leaderboard", |f: &mut FactsHandle| f.0.leaderboard.clone());
 
-    engine.register_fn("providers", |f: &mut FactsHandle| array(provider_ids(&f.0).into_iter(), text));
+    engine.register_fn("providers", |f: &mut FactsHandle| {
+        let f = &f.0;
+        charge((f.models.len() + f.private_tests.len() + f.data_releases.len() + f.releases.len()) as u64);
+        array(provider_ids(f).into_iter(), text)
+    });
     engine.register_fn("provider", |f: &mut FactsHandle, id: &str| {
         let facts = &f.0;
+        charge(facts.models.len() as u64);
         let models: Array = facts.models.iter().filter(|(_, m)| m.provider == id).map(|(k, _)| text(k)).collect();
         let reg = facts.providers.get(id);
         map([
@@ -265,6 +396,7 @@ fn register_api(engine: &mut Engine) {
     });
     engine.register_fn("private_tests", |f: &mut FactsHandle| array(f.0.private_tests.iter(), test_map));
     engine.register_fn("private_tests", |f: &mut FactsHandle, provider: &str| {
+        charge(f.0.private_tests.len() as u64);
         array(f.0.private_tests.iter().filter(|t| t.provider == provider), test_map)
     });
     let disclosure = |d: &crate::facts::Disclosure| {
@@ -276,6 +408,7 @@ fn register_api(engine: &mut Engine) {
     };
     engine.register_fn("disclosures", move |f: &mut FactsHandle| array(f.0.disclosures.iter(), disclosure));
     engine.register_fn("disclosures", move |f: &mut FactsHandle, model: &str| {
+        charge(f.0.disclosures.len() as u64);
         array(f.0.disclosures.iter().filter(|d| d.model == model), disclosure)
     });
     engine.register_fn("retractions", |f: &mut FactsHandle| {
@@ -325,6 +458,7 @@ fn register_api(engine: &mut Engine) {
     });
     engine.register_fn("sampling_sets", |f: &mut FactsHandle| {
         array(f.0.sampling_sets.iter(), |s| {
+            built(s.weights.len());
             let weights: Map = s.weights.iter().map(|(k, v)| (k.as_str().into(), Dynamic::from_float(*v))).collect();
             map([
                 ("seq", int(s.at.0)),
@@ -346,6 +480,7 @@ fn register_api(engine: &mut Engine) {
         })
     });
     let period = |p: &crate::facts::Period| {
+        built(p.provider_battles.len());
         let providers: Map = p.provider_battles.iter().map(|(k, v)| (k.as_str().into(), int(*v))).collect();
         map([
             ("seq", int(p.seq)),
@@ -359,7 +494,9 @@ fn register_api(engine: &mut Engine) {
     engine
         .register_fn("periods", move |f: &mut FactsHandle, from: i64, to: i64| array(f.0.periods_in(from, to), period));
     engine.register_fn("battles_in", |f: &mut FactsHandle, from: i64, to: i64| {
+        charge(f.0.periods.len() as u64);
         let m: Map = f.0.battles_in(from, to).into_iter().map(|(k, v)| (k.into(), int(v))).collect();
+        built(m.len());
         Dynamic::from_map(m)
     });
     engine.register_fn("battle_seqs", |f: &mut FactsHandle, from: i64, to: i64| {
@@ -390,6 +527,18 @@ fn register_api(engine: &mut Engine) {
                         .map_err(|t| format!("finding(): evidence must be an array of seq integers, found {t}").into())
                 })
                 .collect::<Result<Vec<i64>, Box<EvalAltResult>>>()?;
+            let mut call = CALL.get();
+            call.finding_bytes = call
+                .finding_bytes
+                .saturating_add(subject.len() + message.len() + 8 * evidence.len() + limits::FINDING_OVERHEAD_BYTES);
+            CALL.set(call);
+            if call.finding_bytes > limits::MAX_FINDING_BYTES {
+                return Err(format!(
+                    "finding(): the findings built take more than {} MiB; report fewer or shorter ones",
+                    limits::MAX_FINDING_BYTES >> 20
+                )
+                .into());
+            }
             Ok(ScriptFinding { subject: subject.to_owned(), message: message.to_owned(), evidence })
         },
     );
@@ -401,19 +550,76 @@ fn register_api(engine: &mut Engine) {
 }
 
 fn float_map<'a>(entries: impl Iterator<Item = (&'a String, &'a f64)>) -> Dynamic {
-    Dynamic::from_map(entries.map(|(k, v)| (k.as_str().into(), Dynamic::from_float(*v))).collect())
+    let m: Map = entries.map(|(k, v)| (k.as_str().into(), Dynamic::from_float(*v))).collect();
+    built(m.len());
+    Dynamic::from_map(m)
 }
 
 fn strings(items: impl Iterator<Item = impl AsRef<str>>) -> Dynamic {
-    Dynamic::from_array(items.map(|s| text(s.as_ref())).collect())
+    let a: Array = items.map(|s| text(s.as_ref())).collect();
+    built(a.len());
+    Dynamic::from_array(a)
 }
 
 fn seqs(items: impl Iterator<Item = u64>) -> Dynamic {
-    Dynamic::from_array(items.map(int).collect())
+    let a: Array = items.map(int).collect();
+    built(a.len());
+    Dynamic::from_array(a)
+}
+
+/// A statistics result and the operations it cost to build, or why it could not be computed.
+type Computed = OnceLock<Result<(Dynamic, u64), String>>;
+
+/// Results of the statistics functions, computed once per pack evaluation and shared by its rules:
+/// a script that calls `ratings()` in a loop pays for copying the result, not for refitting.
+#[derive(Debug, Default)]
+pub struct Memo {
+    results: Mutex<BTreeMap<(&'static str, String), Arc<Computed>>>,
+}
+
+impl Memo {
+    /// The result of `name(key)`: computed by `compute` on the first call (charging what it costs
+    /// and [`limits::NATIVE_COMPUTATION_OPS`]), copied on later calls (charging the copy). At most
+    /// [`limits::MAX_NATIVE_COMPUTATIONS`] distinct computations per evaluation.
+    fn get(
+        &self,
+        name: &'static str,
+        key: String,
+        compute: impl FnOnce() -> Result<Dynamic, String>,
+    ) -> Result<Dynamic, Box<EvalAltResult>> {
+        let cell = {
+            let mut results = self.results.lock().map_err(|_| format!("{name}(): an earlier call failed"))?;
+            let entries = results.len();
+            match results.entry((name, key)) {
+                std::collections::btree_map::Entry::Occupied(e) => Arc::clone(e.get()),
+                std::collections::btree_map::Entry::Vacant(_) if entries >= limits::MAX_NATIVE_COMPUTATIONS => {
+                    return Err(format!(
+                        "{name}(): more than {} distinct statistics computations in one evaluation",
+                        limits::MAX_NATIVE_COMPUTATIONS
+                    )
+                    .into());
+                }
+                std::collections::btree_map::Entry::Vacant(e) => Arc::clone(e.insert(Arc::default())),
+            }
+        };
+        let computed = cell.get_or_init(|| {
+            let before = CALL.get().charged;
+            let value = native(limits::NATIVE_COMPUTATION_OPS, compute)?;
+            Ok((value, CALL.get().charged.saturating_sub(before)))
+        });
+        match computed {
+            Ok((value, cost)) => {
+                charge(*cost);
+                Ok(value.clone())
+            }
+            Err(e) => Err(e.clone().into()),
+        }
+    }
 }
 
 /// A ratings snapshot as scripts see it (see docs/statistics.md, "Facts API additions").
 fn snapshot_map(s: &crate::stats::recompute::Snapshot) -> Dynamic {
+    built(s.battles.len() + s.unrateable.len() + s.components.len());
     map([
         ("ratings", float_map(s.ratings.iter())),
         ("half_widths", float_map(s.half_widths.iter())),
@@ -434,30 +640,39 @@ fn register_stats_api(engine: &mut Engine) {
     use crate::stats::{recompute, sampling, selection};
 
     engine.register_fn("ratings", |f: &mut FactsHandle| {
-        native(|| snapshot_map(&recompute::snapshot(&Comparisons::from_facts(&f.0, PeriodFilter::ALL))))
+        f.1.get("ratings", String::new(), || {
+            Ok(snapshot_map(&recompute::snapshot(&Comparisons::from_facts(&f.0, PeriodFilter::ALL))))
+        })
     });
     engine.register_fn("ratings_before", |f: &mut FactsHandle, seq: i64| {
-        let filter = PeriodFilter { before_seq: Some(u64::try_from(seq).unwrap_or(0)), ..PeriodFilter::ALL };
-        native(|| snapshot_map(&recompute::snapshot(&Comparisons::from_facts(&f.0, filter))))
+        let before = u64::try_from(seq).unwrap_or(0).min(f.0.records);
+        f.1.get("ratings_before", before.to_string(), || {
+            let filter = PeriodFilter { before_seq: Some(before), ..PeriodFilter::ALL };
+            Ok(snapshot_map(&recompute::snapshot(&Comparisons::from_facts(&f.0, filter))))
+        })
     });
     engine.register_fn("recomputed_disclosures", |f: &mut FactsHandle| {
-        let facts = &f.0;
-        let recomputed = native(|| recompute::disclosures(facts));
-        array(recomputed.iter(), |r| {
-            let d = &facts.disclosures[r.disclosure];
-            map(disclosed_fields(d).into_iter().chain([
-                ("recomputed", opt(r.rating, Dynamic::from_float)),
-                ("half_width", opt(r.half_width, Dynamic::from_float)),
-                ("reason", opt(r.reason.as_deref(), text)),
-                ("anchor", text(&r.anchor)),
-                ("recorded_battles", int(r.battles)),
-                ("battle_records", int(r.evidence.len() as u64)),
-            ]))
+        f.1.get("recomputed_disclosures", String::new(), || {
+            let facts = &f.0;
+            let recomputed = recompute::disclosures(facts);
+            Ok(Dynamic::from_array(array(recomputed.iter(), |r| {
+                let d = &facts.disclosures[r.disclosure];
+                map(disclosed_fields(d).into_iter().chain([
+                    ("recomputed", opt(r.rating, Dynamic::from_float)),
+                    ("half_width", opt(r.half_width, Dynamic::from_float)),
+                    ("reason", opt(r.reason.as_deref(), text)),
+                    ("anchor", text(&r.anchor)),
+                    ("recorded_battles", int(r.battles)),
+                    ("battle_records", int(r.evidence.len() as u64)),
+                ]))
+            })))
         })
     });
     engine.register_fn("components", |f: &mut FactsHandle| {
-        let c = native(|| recompute::components_among(&f.0, &Comparisons::from_facts(&f.0, PeriodFilter::ALL).models));
-        Dynamic::from_array(c.iter().map(|m| strings(m.iter())).collect())
+        f.1.get("components", String::new(), || {
+            let c = recompute::components_among(&f.0, &Comparisons::from_facts(&f.0, PeriodFilter::ALL).models);
+            Ok(Dynamic::from_array(c.iter().map(|m| strings(m.iter())).collect()))
+        })
     });
     engine.register_fn("components", |f: &mut FactsHandle, models: Array| -> Result<Dynamic, Box<EvalAltResult>> {
         let models = models
@@ -465,14 +680,17 @@ fn register_stats_api(engine: &mut Engine) {
             .map(|m| m.into_immutable_string().map(|s| s.to_string()))
             .collect::<Result<Vec<String>, _>>()
             .map_err(|t| format!("components(): expected an array of model id strings, found {t}"))?;
-        let c = native(|| recompute::components_among(&f.0, &models));
-        Ok(Dynamic::from_array(c.iter().map(|m| strings(m.iter())).collect()))
+        f.1.get("components", models.join("\u{0}"), || {
+            let c = recompute::components_among(&f.0, &models);
+            Ok(Dynamic::from_array(c.iter().map(|m| strings(m.iter())).collect()))
+        })
     });
     let battle_seqs = |facts: &Facts, model: &str, before: u64| {
         let Some(i) = facts.model_names.iter().position(|m| m == model) else {
             return Dynamic::from_array(Array::new());
         };
         let i = i as u32;
+        charge(facts.periods.len() as u64);
         seqs(
             facts
                 .periods
@@ -487,35 +705,37 @@ fn register_stats_api(engine: &mut Engine) {
         battle_seqs(&f.0, model, u64::try_from(before).unwrap_or(0))
     });
     engine.register_fn("active_sampling", |f: &mut FactsHandle| -> Result<Dynamic, Box<EvalAltResult>> {
-        let r = native(|| sampling::report(&f.0, sampling::DEFAULT_FLOOR))
-            .map_err(|e| format!("active_sampling(): {e}"))?;
-        let shares = |rows: &[sampling::Share]| {
-            Dynamic::from_map(
-                rows.iter()
-                    .map(|s| {
-                        let m = map([
-                            ("provider", text(&s.provider)),
-                            ("recommended", Dynamic::from_float(s.recommended)),
-                            ("configured", opt(s.configured, Dynamic::from_float)),
-                            ("realised", Dynamic::from_float(s.realised)),
-                        ]);
-                        (s.id.as_str().into(), m)
-                    })
-                    .collect(),
-            )
-        };
-        Ok(map([
-            ("floor", Dynamic::from_float(r.floor)),
-            ("active", strings(r.active.iter())),
-            ("models", shares(&r.models)),
-            ("providers", shares(&r.providers)),
-            ("configuration_seq", opt(r.configuration, |c| int(c.0))),
-            ("realised_battles", int(r.realised_battles)),
-        ]))
+        f.1.get("active_sampling", String::new(), || {
+            let r = sampling::report(&f.0, sampling::DEFAULT_FLOOR).map_err(|e| format!("active_sampling(): {e}"))?;
+            let shares = |rows: &[sampling::Share]| {
+                built(rows.len());
+                Dynamic::from_map(
+                    rows.iter()
+                        .map(|s| {
+                            let m = map([
+                                ("provider", text(&s.provider)),
+                                ("recommended", Dynamic::from_float(s.recommended)),
+                                ("configured", opt(s.configured, Dynamic::from_float)),
+                                ("realised", Dynamic::from_float(s.realised)),
+                            ]);
+                            (s.id.as_str().into(), m)
+                        })
+                        .collect(),
+                )
+            };
+            Ok(map([
+                ("floor", Dynamic::from_float(r.floor)),
+                ("active", strings(r.active.iter())),
+                ("models", shares(&r.models)),
+                ("providers", shares(&r.providers)),
+                ("configuration_seq", opt(r.configuration, |c| int(c.0))),
+                ("realised_battles", int(r.realised_battles)),
+            ]))
+        })
     });
     engine.register_fn("best_of_n", |f: &mut FactsHandle, window_days: i64| {
-        let facts = &f.0;
-        let selections = native(|| {
+        f.1.get("best_of_n", window_days.to_string(), || {
+            let facts = &f.0;
             let all = Comparisons::from_facts(facts, PeriodFilter::ALL);
             let scores = crate::stats::scores::scoreboard(
                 &all,
@@ -527,23 +747,23 @@ fn register_stats_api(engine: &mut Engine) {
                 let row = scores.as_ref()?.row(m)?;
                 Some((row.rating?, row.standard_error()?))
             };
-            selection::selections(facts, window_days, score)
-        });
-        array(selections.iter(), |s| {
-            map([
-                ("model", text(&s.model)),
-                ("provider", text(&s.provider)),
-                ("seq", int(s.released.0)),
-                ("at", Dynamic::from_int(s.released.1)),
-                ("public_name", opt(s.public_name.as_deref(), text)),
-                ("n", int(s.n)),
-                ("variant_seqs", seqs(s.variants.iter().map(|v| v.1))),
-                ("rating", opt(s.rating, Dynamic::from_float)),
-                ("sigma", opt(s.sigma, Dynamic::from_float)),
-                ("inflation", opt(s.inflation, Dynamic::from_float)),
-                ("expected_inflation", opt(s.expected_inflation, Dynamic::from_float)),
-                ("adjusted_rating", opt(s.adjusted_rating, Dynamic::from_float)),
-            ])
+            let selections = selection::selections(facts, window_days, score);
+            Ok(Dynamic::from_array(array(selections.iter(), |s| {
+                map([
+                    ("model", text(&s.model)),
+                    ("provider", text(&s.provider)),
+                    ("seq", int(s.released.0)),
+                    ("at", Dynamic::from_int(s.released.1)),
+                    ("public_name", opt(s.public_name.as_deref(), text)),
+                    ("n", int(s.n)),
+                    ("variant_seqs", seqs(s.variants.iter().map(|v| v.1))),
+                    ("rating", opt(s.rating, Dynamic::from_float)),
+                    ("sigma", opt(s.sigma, Dynamic::from_float)),
+                    ("inflation", opt(s.inflation, Dynamic::from_float)),
+                    ("expected_inflation", opt(s.expected_inflation, Dynamic::from_float)),
+                    ("adjusted_rating", opt(s.adjusted_rating, Dynamic::from_float)),
+                ])
+            })))
         })
     });
 }

@@ -10,6 +10,9 @@
 /// Most rhai operations one rule evaluation may perform. The shipped rules need well under a million
 /// on a year-long arena ledger; twenty million is a few seconds of runaway work at most.
 pub const MAX_OPERATIONS: u64 = 20_000_000;
+/// Most operations `params_spec()` may perform: it declares a map of parameter types when a pack is
+/// loaded, with no clock to stop it.
+pub const MAX_SPEC_OPERATIONS: u64 = 100_000;
 /// Most nested function calls (stops unbounded recursion long before the native stack is at risk).
 pub const MAX_CALL_LEVELS: usize = 32;
 /// Deepest expression nesting at global level (parse time).
@@ -36,5 +39,45 @@ pub const MAX_FINDINGS: usize = 100_000;
 /// scripts that keep changing a large array or map (see [`MAX_ARRAY_SIZE`]): the shipped rules need
 /// well under a tenth of a second of script time on a year-long arena ledger.
 pub const MAX_SCRIPT_SECONDS: u64 = 4;
-/// The clock is read once every this many operations (reading it costs about as much as one).
+/// The clock is read, and the pack's operation budget updated, once every this many operations.
 pub const CLOCK_EVERY_OPERATIONS: u64 = 256;
+
+/// Operations charged per value a facts-API function builds for a script (a map entry, an array
+/// element): building one costs about as much as a few script operations, so `loop { facts.models() }`
+/// spends the operation budget as fast as the work it causes. Memoised results are charged again for
+/// every copy handed out.
+pub const RESULT_VALUE_OPS: u64 = 4;
+/// Operations charged for each distinct statistics computation (a rating fit, the components of a
+/// model set, best-of-N for a window), on top of the values it builds. Results are memoised per pack
+/// evaluation, so only distinct arguments cost this.
+pub const NATIVE_COMPUTATION_OPS: u64 = 100_000;
+/// Most distinct statistics computations in one pack evaluation (across its rules): `ratings_before`
+/// with a thousand different seqs is a thousand fits.
+pub const MAX_NATIVE_COMPUTATIONS: usize = 1_024;
+/// Most bytes of findings one call into a rule may build (subject, message and evidence, plus
+/// [`FINDING_OVERHEAD_BYTES`] each), counted as they are built, not when they are returned.
+pub const MAX_FINDING_BYTES: usize = 64 << 20;
+/// Bytes charged per finding beyond its strings and evidence.
+pub const FINDING_OVERHEAD_BYTES: usize = 64;
+
+/// Most operations (with charges) all the rules of one pack may spend together: a pack of 256 rules
+/// cannot multiply the per-rule budget by 256. Ten rules' worth; the shipped pack needs a few million.
+pub const MAX_PACK_OPERATIONS: u64 = 10 * MAX_OPERATIONS;
+/// Most seconds one pack evaluation may run, native statistics time included (needs a meter's
+/// clock). The shipped pack evaluates a year-long arena ledger in about a second.
+pub const MAX_PACK_SECONDS: u64 = 20;
+/// Most bytes a pack's evaluation may hold beyond what the process held when it started (needs a
+/// meter that counts allocations; the `fairboard` binary installs a counting allocator). Checked
+/// before every operation, so the allocator's own failure is never reached: findings, closures,
+/// curried function pointers and every other value count.
+pub const MAX_SANDBOX_BYTES: usize = 256 << 20;
+
+/// Stack size of the threads that run rules. rhai recurses natively through nested values
+/// (comparing, printing, measuring and dropping `[[[…]]]`) and calls; the default 2 MiB of a worker
+/// thread overflowed at a nesting depth of about 3,000. Reserved, not committed: a thread touches
+/// only what it uses.
+pub const RULE_STACK_BYTES: usize = 64 << 20;
+/// Most stack one call into a rule may use, measured before every operation from the frame that
+/// called the script; the rest of [`RULE_STACK_BYTES`] is headroom for recursion between two
+/// operations (measuring and dropping a deeply nested value).
+pub const MAX_STACK_BYTES: usize = 32 << 20;

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::facts::{FactsBuilder, FactsError};
 use crate::ledger::schema::{self, SchemaError, Violation};
 use crate::policy::admission::introduced;
-use crate::policy::host::SharedClock;
+use crate::policy::host::SharedMeter;
 use crate::policy::pack::{Location, PackError, yaml_to_json};
 use crate::policy::{Finding, PolicyPack, RuleError, evaluate};
 use crate::primitives::yaml::Locator;
@@ -202,7 +202,7 @@ pub fn what_if(
     head: (u64, i64),
     plan: &Plan,
     provider: Option<&str>,
-    clock: Option<&SharedClock>,
+    meter: Option<&SharedMeter>,
 ) -> Result<WhatIf, PlanError> {
     let (records, head_time) = head;
     let mut time = head_time;
@@ -223,7 +223,7 @@ pub fn what_if(
             None => vec![],
         };
         let (eb, ea) =
-            rayon::join(|| evaluate(pack, Arc::new(before), clock), || evaluate(pack, Arc::new(after), clock));
+            rayon::join(|| evaluate(pack, Arc::new(before), meter), || evaluate(pack, Arc::new(after), meter));
         let new = introduced(&eb, &ea, seq);
         for finding in new.findings {
             let concerns_provider = provider.is_some_and(|p| {
