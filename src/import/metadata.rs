@@ -116,7 +116,18 @@ pub fn provider_id(organization: &str) -> Option<String> {
 /// Reads metadata from `path` (`-` for stdin).
 pub fn read(path: &Path) -> Result<Metadata, ImportError> {
     let (file, reader) = open(path)?;
-    parse(&file, reader)
+    let limit = crate::primitives::limits::MAX_METADATA_BYTES;
+    let mut bytes = Vec::new();
+    reader.take(limit + 1).read_to_end(&mut bytes).map_err(|source| ImportError::Io { file: file.clone(), source })?;
+    if bytes.len() as u64 > limit {
+        let line = crate::ledger::input::line_of(&bytes, limit as usize);
+        return Err(ImportError::Record {
+            file,
+            at: format!("line {line}"),
+            message: format!("the metadata is larger than {limit} bytes; expected a table of a row per model"),
+        });
+    }
+    parse(&file, bytes.as_slice())
 }
 
 enum Layout {

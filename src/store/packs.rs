@@ -16,6 +16,14 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Option<Ve
     Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
+/// The 1-based line of `path` on which its byte `limit` lies: where an oversized file crosses its
+/// limit (read again, bounded, only to name the line in the error).
+fn line_at_limit(path: &Path, limit: u64) -> usize {
+    let mut bytes = Vec::new();
+    let _ = std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes));
+    crate::ledger::input::line_of(&bytes, bytes.len()) as usize
+}
+
 /// Scripts read from the folder a pack file is in.
 #[derive(Debug, Clone)]
 pub struct Folder(pub PathBuf);
@@ -29,7 +37,9 @@ impl ScriptSource for Folder {
     /// folder: a link out of it (to `/etc/passwd`), a FIFO (which would block the read forever), a
     /// device or a directory is refused before it is opened, and the read is size-bounded.
     fn read(&self, rel: &str) -> Result<String, String> {
-        let root = self.0.canonicalize().map_err(|e| format!("the pack's folder: {e}"))?;
+        // A pack named `pack.yaml` has the folder `` (empty): the current directory.
+        let folder = if self.0.as_os_str().is_empty() { Path::new(".") } else { self.0.as_path() };
+        let root = folder.canonicalize().map_err(|e| format!("the pack's folder: {e}"))?;
         let resolved = root.join(rel).canonicalize().map_err(|e| e.to_string())?;
         if !resolved.starts_with(&root) {
             return Err("it resolves to a file outside the pack's folder; expected a script inside it".into());
@@ -53,7 +63,7 @@ pub fn load(path: &Path) -> Result<PolicyPack, PackError> {
     let file = path.display().to_string();
     let bytes = read_bounded(path, MAX_PACK_BYTES).map_err(|source| PackError::Io { file: file.clone(), source })?;
     let Some(bytes) = bytes else {
-        let at = Location { file, line: 0, column: 0, pointer: String::new() };
+        let at = Location { file, line: line_at_limit(path, MAX_PACK_BYTES), column: 0, pointer: String::new() };
         return Err(PackError::Invalid {
             at,
             message: format!("larger than {MAX_PACK_BYTES} bytes; expected a policy pack"),
@@ -64,7 +74,8 @@ pub fn load(path: &Path) -> Result<PolicyPack, PackError> {
 
 /// Checks a pack's `bytes` as if read from `path`: scripts resolve in its folder.
 pub fn load_bytes(path: &Path, bytes: &[u8]) -> Result<PolicyPack, PackError> {
-    let folder = Folder(path.parent().unwrap_or(Path::new(".")).to_path_buf());
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let folder = Folder(parent.to_path_buf());
     load_text(&path.display().to_string(), bytes, &folder)
 }
 
@@ -77,11 +88,30 @@ pub fn load_plan(path: &Path) -> Result<Plan, PlanError> {
         message,
     };
     let bytes = read_bounded(path, MAX_PLAN_BYTES).map_err(|source| PlanError::Io { file: file.clone(), source })?;
-    let bytes = bytes.ok_or_else(|| whole(0, format!("larger than {MAX_PLAN_BYTES} bytes; expected a plan")))?;
+    let bytes = bytes.ok_or_else(|| {
+        whole(line_at_limit(path, MAX_PLAN_BYTES), format!("larger than {MAX_PLAN_BYTES} bytes; expected a plan"))
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let line = crate::ledger::input::line_of(e.as_bytes(), e.utf8_error().valid_up_to()) as usize;
         whole(line, "not valid UTF-8".into())
     })?;
     let jsonl = path.extension().is_some_and(|e| e == "jsonl" || e == "ndjson");
     parse(&file, &text, jsonl)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pack_named_without_a_folder_reads_its_scripts_from_the_current_directory() {
+        let here = std::env::current_dir().unwrap();
+        let rel = "policies/builtin/no_retraction.rhai";
+        // The crate's root is the test's working directory: `policies/` is beside `Cargo.toml`.
+        assert!(here.join(rel).exists());
+        assert!(Folder(PathBuf::new()).read(rel).unwrap().contains("fn evaluate"));
+        assert!(Folder(PathBuf::from(".")).read(rel).is_ok());
+        let err = Folder(PathBuf::from("policies")).read("../Cargo.toml").unwrap_err();
+        assert!(err.contains("outside the pack's folder"), "{err}");
+    }
 }

@@ -33,7 +33,7 @@ pub fn evaluate(pack: &PolicyPack, facts: Arc<Facts>, meter: Option<&SharedMeter
         pack.rules
             .par_iter()
             .filter(|r| r.enabled)
-            .map(|rule| host::within(&budget, || run_rule(&engine, rule, &facts, &memo)))
+            .map(|rule| host::within(Some(&budget), || run_rule(&engine, rule, &facts, &memo)))
             .collect()
     };
     let outcomes = on_rule_thread(run);
@@ -72,6 +72,20 @@ pub(crate) fn on_rule_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 }
 
 fn run_rule(engine: &Engine, rule: &Rule, facts: &Arc<Facts>, memo: &Arc<Memo>) -> Result<Vec<Finding>, RuleError> {
+    let fail = |message: String| RuleError { rule: rule.id.clone(), severity: rule.severity, message };
+    // The engine must never take the process down; should it panic, the rule fails and the pack goes on.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_rule_unguarded(engine, rule, facts, memo)))
+        .unwrap_or_else(|_| {
+            Err(fail(format!("{}: the script engine failed (a bug in fairboard or rhai)", rule.source)))
+        })
+}
+
+fn run_rule_unguarded(
+    engine: &Engine,
+    rule: &Rule,
+    facts: &Arc<Facts>,
+    memo: &Arc<Memo>,
+) -> Result<Vec<Finding>, RuleError> {
     let fail = |message: String| RuleError { rule: rule.id.clone(), severity: rule.severity, message };
     let options = rhai::CallFnOptions::new().eval_ast(false);
     let args = (FactsHandle(Arc::clone(facts), Arc::clone(memo)), params_to_dynamic(&rule.params));

@@ -146,13 +146,15 @@ thread_local! {
     }) };
 }
 
-/// Runs `f` (a call into a rule's script) on this thread under `budget`, with the stack measured from
-/// here.
-pub(crate) fn within<T>(budget: &Arc<Budget>, f: impl FnOnce() -> T) -> T {
-    let previous = BUDGET.replace(Some(Arc::clone(budget)));
+/// Runs `f` (one call into a script) on this thread as a fresh call under `budget` (none: only the
+/// per-call limits apply), with the stack measured from here.
+pub(crate) fn within<T>(budget: Option<&Arc<Budget>>, f: impl FnOnce() -> T) -> T {
+    let previous = BUDGET.replace(budget.cloned());
     let base = 0u8;
-    CALL.set(Call { stack_base: std::ptr::from_ref(&base) as usize, ..Call::default() });
+    let start = budget.and_then(|b| b.now());
+    let previous_call = CALL.replace(Call { start, stack_base: std::ptr::from_ref(&base) as usize, ..Call::default() });
     let out = f();
+    CALL.set(previous_call);
     BUDGET.set(previous);
     out
 }
@@ -175,14 +177,11 @@ fn stack_used(call: &Call) -> usize {
 }
 
 /// The progress callback, run by rhai before every operation: stops a script that exceeds any of the
-/// sandbox's budgets ([`limits`]). rhai counts operations afresh for each call into a script, so
-/// operation 1 starts the call's clock; a call runs on one thread from start to end.
+/// sandbox's budgets ([`limits`]). The call's state is set up by [`within`], never reset from here: a
+/// nested evaluation that counts its operations from zero again must not wipe the call's charges.
+/// A call runs on one thread from start to end.
 fn progress(ops: u64) -> Option<Dynamic> {
-    let mut call = CALL.get();
-    if ops <= 1 {
-        call = Call { start: now(), stack_base: call.stack_base, ..Call::default() };
-        CALL.set(call);
-    }
+    let call = CALL.get();
     let spent = ops.saturating_add(call.charged);
     if spent > limits::MAX_OPERATIONS {
         return stop(format!(
@@ -212,8 +211,11 @@ fn progress(ops: u64) -> Option<Dynamic> {
         if !ops.is_multiple_of(limits::CLOCK_EVERY_OPERATIONS) {
             return None;
         }
-        let pack = budget.operations.fetch_add(spent - call.reported, Ordering::Relaxed) + (spent - call.reported);
-        CALL.set(Call { reported: spent, ..call });
+        // A nested evaluation (a function pointer called from a native function) counts its own
+        // operations from zero: never subtract past what was reported.
+        let new = spent.saturating_sub(call.reported);
+        let pack = budget.operations.fetch_add(new, Ordering::Relaxed).saturating_add(new);
+        CALL.set(Call { reported: spent.max(call.reported), ..call });
         if pack > limits::MAX_PACK_OPERATIONS {
             return stop(format!("the pack's operation budget of {} is spent", limits::MAX_PACK_OPERATIONS));
         }
@@ -602,14 +604,20 @@ impl Memo {
                 std::collections::btree_map::Entry::Vacant(e) => Arc::clone(e.insert(Arc::default())),
             }
         };
+        // The first caller pays for the computation; every caller pays for building its copy.
+        let mut first = false;
         let computed = cell.get_or_init(|| {
+            first = true;
             let before = CALL.get().charged;
             let value = native(limits::NATIVE_COMPUTATION_OPS, compute)?;
-            Ok((value, CALL.get().charged.saturating_sub(before)))
+            let built = CALL.get().charged.saturating_sub(before).saturating_sub(limits::NATIVE_COMPUTATION_OPS);
+            Ok((value, built))
         });
         match computed {
-            Ok((value, cost)) => {
-                charge(*cost);
+            Ok((value, built)) => {
+                if !first {
+                    charge(*built);
+                }
                 Ok(value.clone())
             }
             Err(e) => Err(e.clone().into()),

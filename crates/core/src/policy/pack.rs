@@ -235,9 +235,11 @@ fn params_spec(ast: &AST) -> Result<Map, String> {
     let mut spec_engine = host::engine();
     spec_engine.set_max_operations(super::limits::MAX_SPEC_OPERATIONS);
     super::eval::on_rule_thread(|| {
-        let options = rhai::CallFnOptions::new().eval_ast(false);
-        spec_engine.call_fn_with_options::<Map>(options, &mut Scope::new(), ast, "params_spec", ()).map_err(|e| {
-            format!("params_spec() must return a map of parameter name to type name: {}", host::describe_error(&e))
+        super::host::within(None, || {
+            let options = rhai::CallFnOptions::new().eval_ast(false);
+            spec_engine.call_fn_with_options::<Map>(options, &mut Scope::new(), ast, "params_spec", ()).map_err(|e| {
+                format!("params_spec() must return a map of parameter name to type name: {}", host::describe_error(&e))
+            })
         })
     })
 }

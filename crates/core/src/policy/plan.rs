@@ -137,6 +137,17 @@ pub fn parse(file: &str, text: &str, jsonl: bool) -> Result<Plan, PlanError> {
             let v = v.under(&format!("/steps/{i}/event"));
             PlanError::Invalid { at: here(&v.pointer), message: v.message }
         })?;
+        let event_bytes = crate::primitives::canonical::to_canonical_string(&step["event"]).map_or(0, |s| s.len());
+        if event_bytes + crate::primitives::limits::MIN_ENVELOPE_BYTES > crate::primitives::limits::MAX_RECORD_BYTES {
+            return Err(PlanError::Invalid {
+                at: here(&format!("/steps/{i}/event")),
+                message: format!(
+                    "the event's canonical form is {event_bytes} bytes; its record would exceed the ledger's limit of \
+                     {} bytes per record, so it could never be appended",
+                    crate::primitives::limits::MAX_RECORD_BYTES
+                ),
+            });
+        }
         let at = step.get("at").and_then(Value::as_str).map(str::to_owned);
         if let Some(t) = at.as_deref().and_then(|t| crate::primitives::time::parse(t).ok()) {
             if last.is_some_and(|l| t < l) {

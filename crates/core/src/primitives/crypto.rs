@@ -33,6 +33,10 @@ pub enum CryptoError {
     /// The bytes do not decode to an Ed25519 public key, or to a small-order (weak) one.
     #[error("not a usable Ed25519 public key (invalid point or small order)")]
     BadKey,
+    /// The bytes decode to a point, but are not its canonical encoding (a y coordinate of at least
+    /// 2^255 − 19, which names the same point as y − p): two spellings of one key would have two ids.
+    #[error("not the canonical encoding of an Ed25519 public key (its y coordinate is not reduced mod 2^255 - 19)")]
+    NonCanonicalKey,
 }
 
 /// The ledger's name for a public key: lowercase hex of the first 8 bytes of SHA-256(raw key).
@@ -61,11 +65,27 @@ pub fn public_key_b64(key: &VerifyingKey) -> String {
 pub fn decode_public_key(b64: &str) -> Result<VerifyingKey, CryptoError> {
     let raw = B64.decode(b64).map_err(|_| CryptoError::BadEncoding { expected: 32 })?;
     let raw: [u8; 32] = raw.try_into().map_err(|_| CryptoError::BadEncoding { expected: 32 })?;
-    let key = VerifyingKey::from_bytes(&raw).map_err(|_| CryptoError::BadKey)?;
+    usable(VerifyingKey::from_bytes(&raw).map_err(|_| CryptoError::BadKey)?)
+}
+
+/// A decoded key, refused if it is small-order (weak) or not canonically encoded.
+fn usable(key: VerifyingKey) -> Result<VerifyingKey, CryptoError> {
     if key.is_weak() {
         return Err(CryptoError::BadKey);
     }
+    if !canonical_y(key.as_bytes()) {
+        return Err(CryptoError::NonCanonicalKey);
+    }
     Ok(key)
+}
+
+/// Whether a compressed Edwards point's y coordinate (the low 255 bits, little-endian) is below
+/// p = 2^255 − 19. The non-canonical values are p … 2^255 − 1: top byte `0x7f` (sign bit aside), 30
+/// bytes of `0xff`, and a low byte of at least `0xed`. (The other non-canonical form, x = 0 with the
+/// sign bit set, only occurs for y = ±1, small-order points refused as weak.)
+fn canonical_y(raw: &[u8; 32]) -> bool {
+    let [low, middle @ .., high] = raw;
+    !(high & 0x7f == 0x7f && middle.iter().all(|b| *b == 0xff) && *low >= 0xed)
 }
 
 /// Decodes a record signature (standard base64 of 64 bytes).
@@ -95,10 +115,7 @@ pub fn signing_key_from_pem(text: &str) -> Result<SigningKey, CryptoError> {
 pub fn verifying_key_from_pem(text: &str) -> Result<VerifyingKey, CryptoError> {
     let key = VerifyingKey::from_public_key_pem(text)
         .map_err(|e| CryptoError::BadPem { expected: "SPKI PEM public", detail: e.to_string() })?;
-    if key.is_weak() {
-        return Err(CryptoError::BadKey);
-    }
-    Ok(key)
+    usable(key)
 }
 
 /// SPKI PEM text of a public key (what `PREFIX.pub` holds).
@@ -195,5 +212,21 @@ mod tests {
         raw[0] = 1;
         assert!(matches!(decode_public_key(&B64.encode(raw)), Err(CryptoError::BadKey)));
         assert!(matches!(decode_public_key("not base64"), Err(CryptoError::BadEncoding { .. })));
+    }
+
+    #[test]
+    fn non_canonical_key_encodings_are_refused() {
+        // y = p + 3 and y = 3: one point, two spellings, two key ids.
+        assert!(matches!(
+            decode_public_key("8P///////////////////////////////////////38="),
+            Err(CryptoError::NonCanonicalKey)
+        ));
+        assert!(decode_public_key("AwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").is_ok());
+        let mut top = [0xff; 32];
+        top[31] = 0x7f;
+        top[0] = 0xec; // y = p − 1: the largest canonical value
+        assert!(canonical_y(&top));
+        top[0] = 0xed; // y = p
+        assert!(!canonical_y(&top));
     }
 }

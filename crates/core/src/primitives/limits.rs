@@ -9,6 +9,16 @@
 /// leaves room while bounding the memory one line can cost a verifier.
 pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
 
+/// The fewest bytes a record adds around its event's canonical form (seq 0, a time without a
+/// fraction): an event longer than [`MAX_RECORD_BYTES`] minus this can never be recorded, so a plan
+/// that holds one is refused like an append would be.
+pub const MIN_ENVELOPE_BYTES: usize = 327;
+
+/// The largest model metadata file `import --models` reads, in bytes: a row per model is a few
+/// hundred bytes, so 16 MiB is tens of thousands of models; the CSV reader holds a whole record in
+/// memory, so an unbounded file could be one 100 MB cell.
+pub const MAX_METADATA_BYTES: u64 = 16 * 1024 * 1024;
+
 /// The largest events input `append` reads, in bytes: enough for a year of daily batches in one go.
 pub const MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
 

@@ -282,7 +282,7 @@ struct Decimal {
     exponent: i64,
 }
 
-/// Parses a JSON number literal or Rust's `{:e}` spelling of a double.
+/// Parses a JSON number literal or RFC 8785's spelling of a double (`1e+21`, `1.5e-7`).
 fn decimal(literal: &str) -> Decimal {
     let (negative, rest) = match literal.strip_prefix('-') {
         Some(r) => (true, r),
@@ -311,10 +311,13 @@ fn decimal(literal: &str) -> Decimal {
 }
 
 /// Whether a JSON number literal keeps its value through the ledger's canonical form: it is finite as
-/// an IEEE 754 double, and the shortest spelling of that double (what RFC 8785 writes) denotes the same
-/// decimal number as the literal. `0.1` survives (it is written back as `0.1`); `1e400` (infinite),
-/// `123456789012345678901234567890` and `9007199254740993` (rounded to a neighbouring double) and
-/// `1e-400` (flushed to zero) do not. Returns the double's spelling when it differs.
+/// an IEEE 754 double, the spelling RFC 8785 gives that double (ECMAScript's `Number::toString`, the
+/// canonical writer's own `ryu_js`) denotes the same decimal number as the literal, and that spelling
+/// is not an integer beyond I-JSON's exact range. `0.1` survives (it is written back as `0.1`), and so
+/// does `1424953923781206.2` (RFC 8785's own example); `1e400` (infinite), `9007199254740993`
+/// (rounded to a neighbouring double), `1e-400` (flushed to zero) and `9007199254740992` (a double
+/// in [2^53, 10^21), which RFC 8785 writes as a 16-to-21-digit integer that I-JSON verifiers refuse)
+/// do not. Returns the canonical spelling when the number is refused.
 pub fn number_survives(literal: &str) -> Result<(), String> {
     let plain = literal.strip_prefix('-').unwrap_or(literal);
     if plain.len() <= 15 && plain.bytes().all(|b| b.is_ascii_digit()) {
@@ -324,8 +327,20 @@ pub fn number_survives(literal: &str) -> Result<(), String> {
     if !x.is_finite() {
         return Err(format!("{x}"));
     }
-    let spelled = format!("{x:e}");
-    if decimal(&spelled) == decimal(literal) { Ok(()) } else { Err(spelled) }
+    let spelled = ryu_js::Buffer::new().format_finite(x).to_owned();
+    if decimal(&spelled) != decimal(literal) || beyond_exact_integers(x) {
+        return Err(spelled);
+    }
+    Ok(())
+}
+
+/// 2^53: the first integer an IEEE 754 double cannot tell from its neighbour.
+const EXACT_INTEGER_LIMIT: f64 = 9_007_199_254_740_992.0;
+
+/// Whether RFC 8785 writes `x` as an integer outside I-JSON's exact range ±(2^53 − 1): doubles of
+/// magnitude in [2^53, 10^21) are written without an exponent, as 16 to 21 digits.
+pub fn beyond_exact_integers(x: f64) -> bool {
+    (EXACT_INTEGER_LIMIT..1e21).contains(&x.abs())
 }
 
 #[cfg(test)]
@@ -409,6 +424,26 @@ mod tests {
         ] {
             assert!(number_survives(bad).is_err(), "{bad}");
         }
-        assert_eq!(number_survives("123456789012345678901234567890"), Err("1.2345678901234568e29".into()));
+        assert_eq!(number_survives("123456789012345678901234567890"), Err("1.2345678901234568e+29".into()));
+    }
+
+    #[test]
+    fn the_check_spells_numbers_as_the_canonical_writer_does() {
+        // RFC 8785 Appendix B: this is the canonical spelling of its double, so it is accepted; its
+        // neighbour literal names the same double but would be signed differently.
+        assert_eq!(number_survives("1424953923781206.2"), Ok(()));
+        assert_eq!(number_survives("1424953923781206.3"), Err("1424953923781206.2".into()));
+        assert_eq!(number_survives("1e21"), Ok(()));
+        assert_eq!(number_survives("5e-324"), Ok(()));
+    }
+
+    #[test]
+    fn integers_beyond_i_json_exact_range_are_refused() {
+        for ok in ["9007199254740991", "-9007199254740991", "1e21", "-1.5e300", "4503599627370495.5"] {
+            assert_eq!(number_survives(ok), Ok(()), "{ok}");
+        }
+        for refused in ["9007199254740992", "-9007199254740992", "1e20", "1e16", "9007199254740992.0"] {
+            assert!(number_survives(refused).is_err(), "{refused}");
+        }
     }
 }

@@ -56,7 +56,7 @@ pub fn to_json(file: &str, text: &str) -> Result<Value, YamlError> {
     };
     if text.len() > MAX_YAML_BYTES {
         let message = format!("larger than {MAX_YAML_BYTES} bytes; expected a small YAML document");
-        return Err(YamlError { at: at(None), message });
+        return Err(YamlError { at: at(Some(MAX_YAML_BYTES)), message });
     }
     if let Some(offset) = too_deep(text) {
         let message = format!("nested deeper than {MAX_YAML_FLOW_DEPTH} levels of `[` and `{{`");
@@ -75,16 +75,52 @@ pub fn to_json(file: &str, text: &str) -> Result<Value, YamlError> {
             }
             None => {
                 let m = e.error.to_string();
-                let hint = if m.starts_with("repetition limit exceeded") {
-                    " (aliases expand to too much data; expected a document without alias bombs)"
-                } else {
-                    ""
-                };
+                let mut hint = "";
+                if m.starts_with("repetition limit exceeded") {
+                    hint = " (aliases expand to too much data; expected a document without alias bombs)";
+                    line = first_alias(text).map_or(line, |o| super::text::line_of(text.as_bytes(), o) as usize);
+                } else if m.contains("more than one document") {
+                    hint = "; expected one YAML document";
+                    line = second_document(text).map_or(line, |o| super::text::line_of(text.as_bytes(), o) as usize);
+                }
                 (String::new(), format!("{m}{hint}"))
             }
         };
         YamlError { at: Location { file: file.to_owned(), line, column, pointer }, message }
     })
+}
+
+/// The byte offset of the first alias (`*name` after a space, `[`, `,`, `:`, `-` or a line start),
+/// where an alias bomb starts expanding; quoting is ignored, so it may point early, never late.
+fn first_alias(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().position(|(i, &b)| {
+        let before = i.checked_sub(1).and_then(|j| bytes.get(j)).copied();
+        let after = bytes.get(i + 1).copied();
+        b == b'*'
+            && before.is_none_or(|c| matches!(c, b' ' | b'\t' | b'\n' | b'[' | b',' | b':' | b'-'))
+            && after.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')
+    })
+}
+
+/// The byte offset of the line that starts the second YAML document: a `---` line after content, or
+/// the second `---` line when the text opens with one.
+fn second_document(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    let mut content = false;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed.starts_with("--- ") {
+            if content {
+                return Some(offset);
+            }
+            content = true;
+        } else if !trimmed.is_empty() && !trimmed.starts_with('#') {
+            content = true;
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// The byte offset where `[`/`{` nesting first exceeds [`MAX_YAML_FLOW_DEPTH`], if it does.
@@ -142,4 +178,22 @@ impl Locator {
 /// [`Locator::locate`] for a single lookup.
 pub fn locate(text: &str, pointer: &str) -> (usize, usize) {
     Locator::new(text).locate(pointer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_document_yaml_and_alias_bombs_name_a_line() {
+        let err = to_json("p.yaml", "a: 1\nb: 2\n---\nc: 3\n").unwrap_err();
+        assert_eq!(err.at.line, 3, "{err}");
+        let err = to_json("p.yaml", "---\na: 1\n---\nc: 3\n").unwrap_err();
+        assert_eq!(err.at.line, 3, "{err}");
+        let bomb = include_str!("../../../../tests/fixtures/hostile/alias-bomb.pack.yaml");
+        let err = to_json("bomb.yaml", bomb).unwrap_err();
+        assert!(err.message.contains("alias") && err.at.line == 7, "{err}");
+        let big = "#".repeat(MAX_YAML_BYTES + 10);
+        assert_eq!(to_json("big.yaml", &big).unwrap_err().at.line, 1);
+    }
 }

@@ -58,7 +58,7 @@ pub enum InputError {
         line: u64,
     },
     /// The input holds no events.
-    #[error("{file}: no events (expected one JSON object or JSON Lines of objects)")]
+    #[error("{file}:1: no events (expected one JSON object or JSON Lines of objects)")]
     Empty {
         /// The input's name.
         file: String,
@@ -121,8 +121,17 @@ pub fn parse_events(file: &str, bytes: &[u8]) -> Result<Vec<InputEvent>, InputEr
     // not cost a scan of everything before each one.
     let (mut counted_to, mut counted_line) = (0usize, 1u64);
     loop {
-        let start = stream.byte_offset();
-        let start = start + text[start..].len() - text[start..].trim_start().len();
+        let end_of_previous = stream.byte_offset();
+        let start = end_of_previous + text[end_of_previous..].len() - text[end_of_previous..].trim_start().len();
+        if !events.is_empty() && start < text.len() && !text[end_of_previous..start].contains('\n') {
+            let (line, column) = position(text, start);
+            return Err(InputError::Syntax {
+                file: file.to_owned(),
+                line,
+                column,
+                message: "a second JSON value on the same line; expected one event per line (JSON Lines)".into(),
+            });
+        }
         let Some(next) = stream.next() else { break };
         let at = |offset: usize| {
             let (line, column) = position(text, offset);
@@ -220,6 +229,11 @@ fn changed_number(literal: &str, spelled: &str) -> String {
     let literal = if literal.len() > 64 { format!("{}…", &literal[..64]) } else { literal.to_owned() };
     if spelled == "inf" || spelled == "-inf" {
         format!("number {literal} is not finite as an IEEE 754 double; expected a finite number (|x| < 1.8e308)")
+    } else if spelled.parse::<f64>().is_ok_and(strict::beyond_exact_integers) {
+        format!(
+            "number {literal} would be signed as the integer {spelled}, beyond I-JSON's exact range; expected a \
+             magnitude below 2^53 (9007199254740992) or of at least 1e21"
+        )
     } else {
         format!(
             "number {literal} would be signed as {spelled}; expected a number an IEEE 754 double holds exactly \
@@ -341,7 +355,8 @@ mod tests {
             ("Infinity", "`Infinity` is not a JSON number"),
             ("-Infinity", "`-Infinity` is not a JSON number"),
             ("1e400", "number 1e400 is not finite"),
-            ("123456789012345678901234567890", "would be signed as 1.2345678901234568e29"),
+            ("123456789012345678901234567890", "would be signed as 1.2345678901234568e+29"),
+            ("9007199254740992", "beyond I-JSON's exact range"),
         ] {
             let (line, column, pointer, message) = refused(&event(w));
             assert_eq!((line, column, pointer.as_str()), (1, 85, "/weights/b"), "{w}");
@@ -361,5 +376,19 @@ mod tests {
     fn deep_nesting_is_a_syntax_error_not_a_crash() {
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert!(matches!(parse_events("e", deep.as_bytes()), Err(InputError::Syntax { .. })));
+    }
+
+    #[test]
+    fn several_values_on_one_line_are_refused_and_empty_input_names_line_one() {
+        let two = "{\"type\":\"provider_registered\",\"provider\":\"a\"} {\"type\":\"provider_registered\",\"provider\":\"b\"}\n";
+        let err = parse_events("e", two.as_bytes()).unwrap_err();
+        assert!(matches!(err, InputError::Syntax { line: 1, column: 47, .. }), "{err}");
+        assert!(err.to_string().contains("one event per line"), "{err}");
+        let pretty = "{\n  \"type\": \"provider_registered\",\n  \"provider\": \"a\"\n}\n";
+        assert_eq!(parse_events("e", pretty.as_bytes()).unwrap().len(), 1, "one JSON object may span lines");
+        for empty in ["", "\u{feff}", "\n\n"] {
+            let err = parse_events("e", empty.as_bytes()).unwrap_err();
+            assert!(err.to_string().starts_with("e:1: no events"), "{err}");
+        }
     }
 }
