@@ -87,7 +87,15 @@ fn code_lines(text: &str) -> Vec<(usize, &str)> {
             // Skip the item that follows: a module runs to the end of the file in this codebase's
             // style; any other item to its closing brace at the same indentation.
             let indent = line.len() - trimmed.len();
-            let Some((_, item)) = lines.next() else { break };
+            // Further one-line attributes (`#[allow(…)]`) may sit between `#[cfg(test)]` and the item.
+            let mut item = None;
+            for (_, next) in lines.by_ref() {
+                if !next.trim_start().starts_with("#[") {
+                    item = Some(next);
+                    break;
+                }
+            }
+            let Some(item) = item else { break };
             if item.trim_start().starts_with("mod ") && item.trim_end().ends_with('{') && indent == 0 {
                 break;
             }

@@ -412,3 +412,22 @@ expect:
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("1 passed, 0 failed"), "{text}");
 }
+
+#[test]
+fn model_metadata_is_read_bounded_even_as_one_huge_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pairs.csv"), PAIRS).unwrap();
+    let mut meta = String::from("model,provider,license\nalpha,acme,\"");
+    meta.push_str(&"x".repeat(20 * 1024 * 1024));
+    meta.push_str("\"\n");
+    std::fs::write(dir.path().join("meta.csv"), meta).unwrap();
+    let err = stderr_of(
+        fairboard()
+            .args(["import", "--format", "pairs", "--period-start", "2025-03-01T00:00:00Z"])
+            .args(["--period-end", "2025-03-01T23:59:59Z", "--models"])
+            .arg(dir.path().join("meta.csv"))
+            .arg(dir.path().join("pairs.csv")),
+        2,
+    );
+    assert!(err.contains("meta.csv: line 2: the metadata is larger than 16777216 bytes"), "{err}");
+}

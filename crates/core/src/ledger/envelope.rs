@@ -45,11 +45,11 @@ fn is_lower_hex(s: &str, len: usize) -> bool {
 
 /// `s` matches `^[A-Za-z0-9+/]{85}[AQgw]==$`: padded base64 of exactly 64 bytes.
 fn is_signature_b64(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 88
-        && b[..85].iter().all(|&c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
-        && matches!(b[85], b'A' | b'Q' | b'g' | b'w')
-        && &b[86..] == b"=="
+    let Some((body, tail)) = s.as_bytes().split_first_chunk::<85>() else {
+        return false;
+    };
+    body.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'+' || c == b'/')
+        && matches!(tail, [b'A' | b'Q' | b'g' | b'w', b'=', b'='])
 }
 
 /// The time, if `s` matches the envelope's pattern
@@ -58,29 +58,34 @@ fn is_signature_b64(s: &str) -> bool {
 /// A leap second (`:60`) defers: the schema's `date-time` format and chrono judge those differently,
 /// and the general path reports whichever applies.
 fn envelope_time(s: &str) -> Option<DateTime<Utc>> {
-    let b = s.as_bytes();
-    let digits = |range: std::ops::Range<usize>| b.get(range).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    let shape = b.len() >= 20
-        && digits(0..4)
-        && b[4] == b'-'
-        && digits(5..7)
-        && b[7] == b'-'
-        && digits(8..10)
-        && b[10] == b'T'
-        && digits(11..13)
-        && b[13] == b':'
-        && digits(14..16)
-        && b[16] == b':'
-        && digits(17..19)
-        && b[b.len() - 1] == b'Z'
-        && (b.len() == 20 || (b[19] == b'.' && (22..=29).contains(&b.len()) && digits(20..b.len() - 1)));
-    if !shape || &b[17..19] == b"60" {
+    // `head` is a fixed-size array: its constant indices below cannot be out of range.
+    let (head, tail) = s.as_bytes().split_first_chunk::<19>()?;
+    let digits = |d: &[u8]| d.iter().all(u8::is_ascii_digit);
+    let shape = digits(&head[0..4])
+        && head[4] == b'-'
+        && digits(&head[5..7])
+        && head[7] == b'-'
+        && digits(&head[8..10])
+        && head[10] == b'T'
+        && digits(&head[11..13])
+        && head[13] == b':'
+        && digits(&head[14..16])
+        && head[16] == b':'
+        && digits(&head[17..19])
+        && match tail {
+            [b'Z'] => true,
+            // 1 to 8 fraction digits (a time of 22 to 29 bytes); a ninth defers.
+            [b'.', fraction @ .., b'Z'] => (1..=8).contains(&fraction.len()) && digits(fraction),
+            _ => false,
+        };
+    if !shape || &head[17..19] == b"60" {
         return None;
     }
     crate::primitives::time::parse(s).ok()
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice, reason = "tests index fixed fixtures")]
 mod tests {
     use super::*;
     use crate::ledger::schema::schemas;

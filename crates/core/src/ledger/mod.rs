@@ -9,6 +9,9 @@
 //! - [`verify`]: the streaming verifier (with `envelope`, its fast typed reading of well-formed lines);
 //! - [`chain`]: the in-memory chain writer that signs events as the next records.
 
+// This code reads bytes from anyone: a bad index must be an error, not a panic.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 pub mod authority;
 pub mod chain;
 mod envelope;

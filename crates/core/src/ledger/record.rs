@@ -180,6 +180,7 @@ impl Record {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice, reason = "tests index fixed fixtures")]
 mod tests {
     use super::*;
     use proptest::prelude::*;

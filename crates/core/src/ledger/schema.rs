@@ -151,7 +151,11 @@ fn bounded(message: String) -> String {
     while !message.is_char_boundary(tail) {
         tail += 1;
     }
-    format!("{}…[{} bytes elided]…{}", &message[..head], tail - head, &message[tail..])
+    // Both cuts are on character boundaries, so neither `get` fails.
+    let (Some(start), Some(end)) = (message.get(..head), message.get(tail..)) else {
+        return message;
+    };
+    format!("{start}…[{} bytes elided]…{end}", tail - head)
 }
 
 impl Schemas {

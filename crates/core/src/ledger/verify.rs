@@ -291,7 +291,9 @@ fn parse_line(schemas: &Schemas, bytes: &[u8]) -> Result<Parsed, DefectKind> {
 fn general_envelope(schemas: &Schemas, text: &str) -> Result<Record, DefectKind> {
     let value: Value = serde_json::from_str(text).map_err(|e| DefectKind::Malformed(e.to_string()))?;
     schemas.validate_record(&value).map_err(DefectKind::Envelope)?;
-    schemas.validate_event(&value["event"]).map_err(|v| DefectKind::Event(v.under("/event")))?;
+    schemas
+        .validate_event(value.get("event").unwrap_or(&Value::Null))
+        .map_err(|v| DefectKind::Event(v.under("/event")))?;
     Record::from_json(value).map_err(|e| DefectKind::Malformed(e.to_string()))
 }
 
@@ -340,7 +342,7 @@ impl Chain<'_> {
         if r.event_type() != "ledger_opened" {
             return Err(DefectKind::NotOpened(r.event_type().to_owned()));
         }
-        let b64 = r.event["operator_key"].as_str().unwrap_or("");
+        let b64 = r.event.get("operator_key").and_then(Value::as_str).unwrap_or("");
         let operator = crypto::decode_public_key(b64).map_err(|e| DefectKind::Genesis(format!("operator_key: {e}")))?;
         let declared = crypto::key_id(&operator);
         if let Some(trust) = self.trust
@@ -359,7 +361,7 @@ impl Chain<'_> {
             hash: r.hash.clone(),
             time: p.time,
             operator,
-            leaderboard: r.event["leaderboard"].as_str().unwrap_or("").to_owned(),
+            leaderboard: r.event.get("leaderboard").and_then(Value::as_str).unwrap_or("").to_owned(),
             authority: Authority::genesis(operator),
         });
         Ok(operator)
@@ -476,6 +478,7 @@ fn verify_in_chunks<R: BufRead + Send>(
             || {
                 // Small pieces keep both cores busy to the end of the chunk: rayon would otherwise
                 // split a chunk into a few long runs, and the last one would finish alone.
+                #[expect(clippy::indexing_slicing, reason = "pieces() returns ranges that partition 0..lines.len()")]
                 let checked: Vec<Checked> = pieces(&lines)
                     .into_par_iter()
                     .flat_map_iter(|piece| check_piece(schemas, &lines[piece], &known))
@@ -550,6 +553,7 @@ fn read_chunk<R: BufRead>(reader: &mut R, max_lines: usize) -> std::io::Result<(
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice, reason = "tests index fixed fixtures")]
 mod tests {
     use ed25519_dalek::SigningKey;
     use serde_json::{Value, json};

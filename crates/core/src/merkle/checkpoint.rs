@@ -114,7 +114,7 @@ pub fn key_id(name: &str, key: &VerifyingKey) -> [u8; 4] {
     h.update(name.as_bytes());
     h.update([b'\n', SIG_TYPE_ED25519]);
     h.update(key.as_bytes());
-    let d = h.finalize();
+    let d: [u8; 32] = h.finalize().into();
     [d[0], d[1], d[2], d[3]]
 }
 
@@ -161,11 +161,13 @@ impl SignedNote {
         if !note.ends_with('\n') {
             return Err(CheckpointError::NoteShape("it must end with a newline"));
         }
-        let Some(split) = note.rfind("\n\n") else {
+        // The text keeps the first newline of the last blank line; the signatures follow the second.
+        let Some((text, sig_block)) = note.rfind("\n\n").and_then(|split| {
+            let (text, blank_and_signatures) = note.split_at_checked(split + 1)?;
+            Some((text, blank_and_signatures.strip_prefix('\n')?))
+        }) else {
             return Err(CheckpointError::NoteShape("no blank line between the text and the signatures"));
         };
-        let text = &note[..=split];
-        let sig_block = &note[split + 2..];
         if sig_block.is_empty() {
             return Err(CheckpointError::NoteShape("no signature lines after the blank line"));
         }
@@ -201,10 +203,10 @@ fn parse_signature_line(line: &str) -> Result<NoteSignature, String> {
     let (name, b64) = rest.split_once(' ').ok_or("expected a space between the key name and the signature")?;
     check_key_name(name).map_err(|e| e.to_string())?;
     let raw = B64.decode(b64).map_err(|_| "signature is not standard base64".to_owned())?;
-    if raw.len() < 5 {
+    let Some((key_id, signature)) = raw.split_first_chunk::<4>().filter(|(_, signature)| !signature.is_empty()) else {
         return Err("signature is shorter than a key id and one byte".into());
-    }
-    Ok(NoteSignature { name: name.to_owned(), key_id: [raw[0], raw[1], raw[2], raw[3]], signature: raw[4..].to_vec() })
+    };
+    Ok(NoteSignature { name: name.to_owned(), key_id: *key_id, signature: signature.to_vec() })
 }
 
 /// An Ed25519 note signer: a key and the name it signs under.
@@ -388,14 +390,12 @@ impl Checkpoint {
             return Err(body(1, "the text must end with a newline"));
         };
         let lines: Vec<&str> = text.split('\n').collect();
-        if lines.len() < 3 {
+        let &[origin, size_line, root_line, ref extension_lines @ ..] = lines.as_slice() else {
             return Err(body(lines.len() + 1, "expected three lines: origin, tree size, root hash"));
-        }
-        let origin = lines[0];
+        };
         if origin.is_empty() {
             return Err(body(1, "the origin must not be empty"));
         }
-        let size_line = lines[1];
         let canonical_decimal = !size_line.is_empty()
             && size_line.bytes().all(|b| b.is_ascii_digit())
             && (size_line == "0" || !size_line.starts_with('0'));
@@ -405,11 +405,11 @@ impl Checkpoint {
             .filter(|_| canonical_decimal)
             .ok_or_else(|| body(2, "the tree size must be a decimal number without leading zeros"))?;
         let root: Hash = B64
-            .decode(lines[2])
+            .decode(root_line)
             .ok()
             .and_then(|r| r.try_into().ok())
             .ok_or_else(|| body(3, "the root hash must be standard base64 of 32 bytes"))?;
-        let extensions: Vec<String> = lines[3..].iter().map(|l| (*l).to_owned()).collect();
+        let extensions: Vec<String> = extension_lines.iter().map(|l| (*l).to_owned()).collect();
         if let Some(i) = extensions.iter().position(String::is_empty) {
             return Err(body(4 + i, "extension lines must not be empty"));
         }
@@ -444,6 +444,7 @@ impl Checkpoint {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice, reason = "tests index fixed fixtures")]
 mod tests {
     use super::*;
 

@@ -14,6 +14,9 @@
 //!
 //! `docs/transparency.md` specifies every format and what each proof does and does not guarantee.
 
+// This code reads bytes from anyone: a bad index must be an error, not a panic.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 pub mod checkpoint;
 pub mod proof;
 pub mod rfc6962;
@@ -31,10 +34,10 @@ pub fn decode_hash_hex(hex: &str) -> Option<Hash> {
         return None;
     }
     let mut out = [0u8; 32];
-    for (i, pair) in bytes.chunks_exact(2).enumerate() {
-        let hi = (pair[0] as char).to_digit(16)?;
-        let lo = (pair[1] as char).to_digit(16)?;
-        out[i] = (hi * 16 + lo) as u8;
+    for (byte, &[hi, lo]) in out.iter_mut().zip(bytes.as_chunks::<2>().0) {
+        let hi = (hi as char).to_digit(16)?;
+        let lo = (lo as char).to_digit(16)?;
+        *byte = (hi * 16 + lo) as u8;
     }
     Some(out)
 }

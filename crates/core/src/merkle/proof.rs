@@ -368,6 +368,7 @@ impl ConsistencyProof {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice, reason = "tests index fixed fixtures")]
 mod tests {
     use ed25519_dalek::SigningKey;
     use serde_json::json;

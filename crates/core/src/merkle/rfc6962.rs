@@ -92,12 +92,13 @@ pub(crate) fn split_point(n: u64) -> u64 {
 /// The Merkle tree head of a list of leaf hashes, by the recursive definition of RFC 6962 §2.1:
 /// MTH({}) = SHA-256(), MTH({d}) = leaf hash, MTH(D[n]) = node(MTH(D[0:k]), MTH(D[k:n])).
 pub fn mth(leaf_hashes: &[Hash]) -> Hash {
-    match leaf_hashes.len() {
-        0 => EMPTY_ROOT,
-        1 => leaf_hashes[0],
-        n => {
-            let k = split_point(n as u64) as usize;
-            hash_children(&mth(&leaf_hashes[..k]), &mth(&leaf_hashes[k..]))
+    match leaf_hashes {
+        [] => EMPTY_ROOT,
+        [leaf] => *leaf,
+        _ => {
+            // 0 < k < n: `split_at` cannot panic.
+            let (left, right) = leaf_hashes.split_at(split_point(leaf_hashes.len() as u64) as usize);
+            hash_children(&mth(left), &mth(right))
         }
     }
 }
@@ -312,6 +313,7 @@ pub fn verify_consistency(
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice, reason = "tests index fixed fixtures")]
 mod tests {
     use super::*;
 

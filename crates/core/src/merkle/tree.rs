@@ -37,19 +37,16 @@ impl Tree {
     /// Appends a leaf hash, completing the subtrees that it closes. Amortised O(1).
     pub fn push(&mut self, leaf_hash: Hash) {
         let mut node = leaf_hash;
-        let mut level = 0;
-        loop {
-            if self.levels.len() == level {
-                self.levels.push(Vec::new());
-            }
-            let row = &mut self.levels[level];
+        for row in &mut self.levels {
             row.push(node);
             if !row.len().is_multiple_of(2) {
-                break;
+                return;
             }
-            node = hash_children(&row[row.len() - 2], &row[row.len() - 1]);
-            level += 1;
+            let [.., left, right] = row.as_slice() else { return };
+            node = hash_children(left, right);
         }
+        // Every level was full: the node opens a new one.
+        self.levels.push(vec![node]);
     }
 
     /// Number of leaves.
@@ -91,6 +88,11 @@ impl Tree {
     }
 
     /// MTH of leaves `[start, start + len)`; the caller guarantees `start + len <= size`.
+    #[expect(
+        clippy::indexing_slicing,
+        reason = "callers check start + len <= size, and an aligned power-of-two range of leaves is a complete \
+                  subtree that push() has stored"
+    )]
     fn subtree(&self, start: u64, len: u64) -> Hash {
         if len == 0 {
             return EMPTY_ROOT;
@@ -150,6 +152,7 @@ impl CompactRange {
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice, reason = "tests index fixed fixtures")]
 mod tests {
     use super::super::rfc6962::{hash_leaf, mth, verify_consistency, verify_inclusion};
     use super::*;

@@ -12,6 +12,9 @@
 //! verify's time). That crate stays as the test oracle: a property test checks both agree on
 //! arbitrary values, besides the RFC's own vectors below and `vectors/ledger-v1`.
 
+// This code reads bytes from anyone: a bad index must be an error, not a panic.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 use std::cmp::Ordering;
 
 use serde_json::{Map, Value};

@@ -12,6 +12,9 @@
 //! A refusal carries the JSON pointer of the offending member, built on the way out of the recursion, so
 //! reading valid input costs nothing extra.
 
+// This code reads bytes from anyone: a bad index must be an error, not a panic.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 use std::cell::{Cell, RefCell};
 use std::fmt;
 
@@ -192,8 +195,8 @@ impl<'de> Visitor<'de> for &State {
 
 /// At most 64 characters of `s`, for messages.
 fn bounded(s: &str) -> String {
-    match s.char_indices().nth(64) {
-        Some((i, _)) => format!("{}…", &s[..i]),
+    match s.char_indices().nth(64).and_then(|(i, _)| s.get(..i)) {
+        Some(head) => format!("{head}…"),
         None => s.to_owned(),
     }
 }
@@ -224,20 +227,24 @@ pub fn bare_words(json: &str) -> impl Iterator<Item = (usize, &str)> {
     let word = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.');
     let mut i = 0;
     std::iter::from_fn(move || {
-        while i < bytes.len() {
-            let b = bytes[i];
+        while let Some(&b) = bytes.get(i) {
             if b == b'"' {
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                while let Some(&c) = bytes.get(i)
+                    && c != b'"'
+                {
+                    i += if c == b'\\' { 2 } else { 1 };
                 }
                 i += 1;
             } else if word(b) {
                 let start = i;
-                while i < bytes.len() && word(bytes[i]) {
+                while bytes.get(i).copied().is_some_and(word) {
                     i += 1;
                 }
-                return Some((start, &json[start..i]));
+                // A word is ASCII, so both ends are character boundaries.
+                if let Some(w) = json.get(start..i) {
+                    return Some((start, w));
+                }
             } else {
                 i += 1;
             }
@@ -249,28 +256,37 @@ pub fn bare_words(json: &str) -> impl Iterator<Item = (usize, &str)> {
 /// Whether a bare word is a JSON number literal (RFC 8259 grammar).
 pub fn is_number_literal(word: &str) -> bool {
     let b = word.strip_prefix('-').unwrap_or(word).as_bytes();
-    let digits = |b: &[u8]| b.iter().take_while(|c| c.is_ascii_digit()).count();
-    let int = digits(b);
-    if int == 0 || (int > 1 && b[0] == b'0') {
+    let (int, mut rest) = leading_digits(b);
+    if int == 0 || (int > 1 && b.first() == Some(&b'0')) {
         return false;
     }
-    let mut rest = &b[int..];
     if let Some(frac) = rest.strip_prefix(b".") {
-        let n = digits(frac);
+        let (n, after) = leading_digits(frac);
         if n == 0 {
             return false;
         }
-        rest = &frac[n..];
+        rest = after;
     }
     if let Some(exp) = rest.strip_prefix(b"e").or_else(|| rest.strip_prefix(b"E")) {
         let exp = exp.strip_prefix(b"+").or_else(|| exp.strip_prefix(b"-")).unwrap_or(exp);
-        let n = digits(exp);
+        let (n, after) = leading_digits(exp);
         if n == 0 {
             return false;
         }
-        rest = &exp[n..];
+        rest = after;
     }
     rest.is_empty()
+}
+
+/// How many ASCII digits `b` starts with, and the bytes after them.
+fn leading_digits(b: &[u8]) -> (usize, &[u8]) {
+    let mut rest = b;
+    while let [c, after @ ..] = rest
+        && c.is_ascii_digit()
+    {
+        rest = after;
+    }
+    (b.len() - rest.len(), rest)
 }
 
 /// A decimal number as sign, significant digits (no leading or trailing zeros) and exponent: the value
@@ -288,10 +304,7 @@ fn decimal(literal: &str) -> Decimal {
         Some(r) => (true, r),
         None => (false, literal),
     };
-    let (mantissa, exp) = match rest.find(['e', 'E']) {
-        Some(i) => (&rest[..i], &rest[i + 1..]),
-        None => (rest, "0"),
-    };
+    let (mantissa, exp) = rest.split_once(['e', 'E']).unwrap_or((rest, "0"));
     let exp_negative = exp.starts_with('-');
     let exponent = exp
         .trim_start_matches(['+', '-'])

@@ -5,6 +5,9 @@
 //! kept in a [`Locator`] so that locating many pointers (every step of a 10,000-step plan) costs one
 //! parse, not one per pointer.
 
+// This code reads bytes from anyone: a bad index must be an error, not a panic.
+#![deny(clippy::indexing_slicing, clippy::string_slice)]
+
 use serde_json::Value;
 
 use super::limits::{MAX_YAML_BYTES, MAX_YAML_FLOW_DEPTH};

@@ -122,8 +122,10 @@ pub fn parse_events(file: &str, bytes: &[u8]) -> Result<Vec<InputEvent>, InputEr
     let (mut counted_to, mut counted_line) = (0usize, 1u64);
     loop {
         let end_of_previous = stream.byte_offset();
-        let start = end_of_previous + text[end_of_previous..].len() - text[end_of_previous..].trim_start().len();
-        if !events.is_empty() && start < text.len() && !text[end_of_previous..start].contains('\n') {
+        let rest = text.get(end_of_previous..).unwrap_or_default();
+        let start = text.len() - rest.trim_start().len();
+        let same_line = text.get(end_of_previous..start).is_some_and(|gap| !gap.contains('\n'));
+        if !events.is_empty() && start < text.len() && same_line {
             let (line, column) = position(text, start);
             return Err(InputError::Syntax {
                 file: file.to_owned(),
@@ -139,7 +141,7 @@ pub fn parse_events(file: &str, bytes: &[u8]) -> Result<Vec<InputEvent>, InputEr
         };
         let raw = next.map_err(|e| {
             let offset = offset_of(text, e.line(), e.column());
-            match refuse_bad_number(&text[start..], offset.saturating_sub(start)) {
+            match refuse_bad_number(text.get(start..).unwrap_or_default(), offset.saturating_sub(start)) {
                 Some(JsonProblem { offset, pointer, message }) => {
                     let (file, line, column) = at(start + offset);
                     InputError::Refused { file, line, column, pointer, message }
@@ -159,7 +161,7 @@ pub fn parse_events(file: &str, bytes: &[u8]) -> Result<Vec<InputEvent>, InputEr
                 None => InputError::Syntax { file, line, column, message: p.message },
             }
         })?;
-        counted_line += newlines(&text.as_bytes()[counted_to..start]);
+        counted_line += text.as_bytes().get(counted_to..start).map_or(0, newlines);
         counted_to = start;
         let line = counted_line;
         schemas.validate_event(&event).map_err(|violation| InputError::Invalid {
@@ -226,7 +228,10 @@ pub fn parse_strict(json: &str) -> Result<Value, JsonError> {
 }
 
 fn changed_number(literal: &str, spelled: &str) -> String {
-    let literal = if literal.len() > 64 { format!("{}…", &literal[..64]) } else { literal.to_owned() };
+    let literal = match literal.get(..64) {
+        Some(head) if literal.len() > 64 => format!("{head}…"),
+        _ => literal.to_owned(),
+    };
     if spelled == "inf" || spelled == "-inf" {
         format!("number {literal} is not finite as an IEEE 754 double; expected a finite number (|x| < 1.8e308)")
     } else if spelled.parse::<f64>().is_ok_and(strict::beyond_exact_integers) {
@@ -263,12 +268,12 @@ fn refuse_bad_number(json: &str, offset: usize) -> Option<JsonProblem> {
             return None;
         }
         // The number's own pointer: the same document up to it, with a plain 0 in its place.
-        let patched = format!("{}0", &json[..at]);
+        let patched = format!("{}0", json.get(..at)?);
         let pointer = strict::pointer_of_number(&mut serde_json::Deserializer::from_str(&patched), ordinal)?;
         let message = if strict::is_number_literal(word) {
             changed_number(word, "inf")
         } else {
-            let word = if word.len() > 64 { &word[..64] } else { word };
+            let word = word.get(..64).unwrap_or(word);
             format!("`{word}` is not a JSON number; expected a finite number (JSON has no NaN or Infinity)")
         };
         return Some(JsonProblem { offset: at, pointer, message });
@@ -294,12 +299,13 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
 
 /// 1-based line and column of byte `offset` in `text`.
 fn position(text: &str, offset: usize) -> (u64, u64) {
-    let before = &text.as_bytes()[..offset.min(text.len())];
+    let before = text.as_bytes().get(..offset).unwrap_or(text.as_bytes());
     let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     (line_of(before, before.len()), (before.len() - line_start) as u64 + 1)
 }
 
 #[cfg(test)]
+#[allow(clippy::indexing_slicing, clippy::string_slice, reason = "tests index fixed fixtures")]
 mod tests {
     use super::*;
 
