@@ -20,7 +20,7 @@
 //! ```
 //!
 //! Nothing here touches `std::fs`, stdin/stdout, the wall clock or `Instant` (which traps on
-//! wasm32): the sandbox's seconds backstop uses a [`policy::host::Clock`] the caller passes in. The
+//! wasm32): the sandbox's seconds and memory backstops use a [`policy::host::Meter`] the caller passes in. The
 //! formats are specified in `docs/` (start with `docs/ledger-format.md`).
 
 pub mod api;

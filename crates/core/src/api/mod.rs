@@ -1,9 +1,9 @@
 //! The use cases every front end shares: verify, check, what-if, audit, scores, checkpoint, prove and
-//! verify-proof, run on a ledger
-//! given as bytes or a reader (`&[u8]` is a reader), returning serialisable results.
+//! verify-proof, run on a ledger given as bytes or a reader (`&[u8]` is a reader), returning
+//! serialisable results.
 //!
 //! Nothing here touches a file, stdin/stdout or a clock of its own; the caller passes what it read
-//! and, for the policy sandbox's seconds backstop, a [`SharedMeter`]. [`crate::ffi`] is the JSON-in /
+//! and, for the policy sandbox's seconds and memory backstops, a [`SharedMeter`]. [`crate::ffi`] is the JSON-in /
 //! JSON-out twin of each call, for bindings.
 
 pub mod audit;
@@ -56,7 +56,8 @@ pub struct Options {
     pub at: Option<i64>,
     /// Evaluate even if the pack's digest differs from the one the ledger adopted (the report says so).
     pub allow_override: bool,
-    /// The clock for the sandbox's seconds backstop; `None` leaves only the operation limits.
+    /// The meter for the sandbox's seconds and memory backstops; `None` leaves the operation, size,
+    /// findings and stack limits.
     pub meter: Option<SharedMeter>,
 }
 

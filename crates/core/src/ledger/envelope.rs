@@ -74,8 +74,8 @@ fn envelope_time(s: &str) -> Option<DateTime<Utc>> {
         && digits(&head[17..19])
         && match tail {
             [b'Z'] => true,
-            // 1 to 8 fraction digits (a time of 22 to 29 bytes); a ninth defers.
-            [b'.', fraction @ .., b'Z'] => (1..=8).contains(&fraction.len()) && digits(fraction),
+            // 1 to 9 fraction digits, as the pattern allows.
+            [b'.', fraction @ .., b'Z'] => (1..=9).contains(&fraction.len()) && digits(fraction),
             _ => false,
         };
     if !shape || &head[17..19] == b"60" {

@@ -8,7 +8,7 @@
 //! - [`admission`]: which findings new events introduce; [`plan`]: what-if plans.
 //!
 //! Nothing here reads a file or the clock: packs come as text with a [`source::ScriptSource`], and
-//! the sandbox's seconds backstop uses the [`host::Clock`] it is given. The authoring guide is
+//! the sandbox's seconds and memory backstops use the [`host::Meter`] it is given. The authoring guide is
 //! `docs/policies.md`.
 
 pub mod admission;
