@@ -143,7 +143,7 @@ pub fn prove_inclusion(ledger: impl BufRead + Send, seq: u64, checkpoint: &str) 
         return Err(ProveError::NotCovered { seq, size: cp.size }.into());
     }
     let path = proving.tree.inclusion_proof(seq, cp.size).map_err(|e| ProveError::SelfCheck(e.to_string()))?;
-    let record_line = proving.line.ok_or(ProveError::NotCovered { seq, size: cp.size })?;
+    let record_line = proving.line.ok_or(ProveError::NotCovered { seq, size: cp.size })??;
     let proof = InclusionProof { record_line, index: seq, path, checkpoint: checkpoint.to_owned() };
     let proof = self_check(Proof::Inclusion(proof), &cp.origin, &proving.head.operator)?;
     match proof {
@@ -177,8 +177,8 @@ pub fn prove_consistency(ledger: impl BufRead + Send, old: &str, new: &str) -> R
 struct Proving {
     head: Head,
     tree: Tree,
-    /// The canonical line of the record asked for, if any.
-    line: Option<String>,
+    /// The canonical line of the record asked for, if it was read (or why it could not be written).
+    line: Option<Result<String, ProveError>>,
 }
 
 impl Proving {
@@ -194,7 +194,10 @@ impl Proving {
                 None => bad_leaf = bad_leaf.or(Some(r.seq)),
             }
             if Some(r.seq) == want {
-                line = serde_json::to_value(r.record()).ok().and_then(|v| to_canonical_string(&v).ok());
+                let canonical = serde_json::to_value(r.record())
+                    .map_err(|e| e.to_string())
+                    .and_then(|v| to_canonical_string(&v).map_err(|e| e.to_string()));
+                line = Some(canonical.map_err(|e| ProveError::SelfCheck(format!("seq {}: {e}", r.seq))));
             }
         })?;
         if let Some(seq) = bad_leaf {

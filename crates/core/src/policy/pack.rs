@@ -161,6 +161,10 @@ pub fn load_text(name: &str, bytes: &[u8], scripts: &dyn ScriptSource) -> Result
     }
     let raw: RawPack = serde_json::from_value(value).map_err(|e| invalid("", e.to_string()))?;
     let engine = host::engine();
+    // `params_spec()` declares a map of parameter types: a small operation budget, one engine for all
+    // rules.
+    let mut spec_engine = host::engine();
+    spec_engine.set_max_operations(super::limits::MAX_SPEC_OPERATIONS);
     let mut seen = BTreeSet::new();
     let mut rules = Vec::with_capacity(raw.rules.len());
     for (i, r) in raw.rules.into_iter().enumerate() {
@@ -194,7 +198,7 @@ pub fn load_text(name: &str, bytes: &[u8], scripts: &dyn ScriptSource) -> Result
         })?;
         let params = r.params.unwrap_or_else(|| Value::Object(Default::default()));
         check_interface(&engine, &ast, &r.id, &source).map_err(|m| invalid(&format!("/rules/{i}"), m))?;
-        check_params(&ast, &params).map_err(|(name, m)| {
+        check_params(&spec_engine, &ast, &params).map_err(|(name, m)| {
             let pointer = match name {
                 Some(n) => format!("/rules/{i}/params/{}", n.replace('~', "~0").replace('/', "~1")),
                 None => format!("/rules/{i}/params"),
@@ -227,13 +231,11 @@ fn check_interface(_engine: &Engine, ast: &AST, rule: &str, source: &str) -> Res
 
 /// The parameter types a script declares with `fn params_spec()`: a map of name to one of
 /// `integer`, `number`, `boolean`, `string`, `array`, `map`. Without it, the rule takes no parameters.
-fn params_spec(ast: &AST) -> Result<Map, String> {
+fn params_spec(spec_engine: &Engine, ast: &AST) -> Result<Map, String> {
     if !ast.iter_functions().any(|f| f.name == "params_spec") {
         return Ok(Map::new());
     }
-    // A declaration, not a computation: a small operation budget, on a rule thread (known stack).
-    let mut spec_engine = host::engine();
-    spec_engine.set_max_operations(super::limits::MAX_SPEC_OPERATIONS);
+    // Run on a rule thread (a known stack), as a fresh call with only the per-call limits.
     super::eval::on_rule_thread(|| {
         super::host::within(None, || {
             let options = rhai::CallFnOptions::new().eval_ast(false);
@@ -245,8 +247,8 @@ fn params_spec(ast: &AST) -> Result<Map, String> {
 }
 
 /// Checks the pack's params against the script's spec. Errors carry the offending parameter's name.
-fn check_params(ast: &AST, params: &Value) -> Result<(), (Option<String>, String)> {
-    let spec = params_spec(ast).map_err(|m| (None, m))?;
+fn check_params(spec_engine: &Engine, ast: &AST, params: &Value) -> Result<(), (Option<String>, String)> {
+    let spec = params_spec(spec_engine, ast).map_err(|m| (None, m))?;
     let given = params.as_object().cloned().unwrap_or_default();
     for (name, value) in &given {
         let Some(kind) = spec.get(name.as_str()) else {
