@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use super::CliError;
 use crate::render::audit::md_table;
 use crate::sim::{self, Scenario, Truth};
+use crate::stats::selection::{self, Selection};
 
 /// The default scenario (`examples/illusion.yaml`), built in so the demo runs from any directory.
 const ILLUSION: &str = include_str!("../../examples/illusion.yaml");
@@ -25,12 +26,25 @@ fn fresh_dir() -> Result<PathBuf, CliError> {
     Err(CliError::usage("no free fairboard-demo-N directory name; pass --out DIR"))
 }
 
-/// The hidden-truth section: how much best-of-N selection inflated each disclosed release rating.
-pub fn truth_markdown(truth: &Truth) -> String {
+/// Mean and mean absolute value.
+fn mean_mae(v: &[f64]) -> (f64, f64) {
+    if v.is_empty() {
+        return (0.0, 0.0);
+    }
+    let n = v.len() as f64;
+    (v.iter().sum::<f64>() / n, v.iter().map(|x| x.abs()).sum::<f64>() / n)
+}
+
+/// The hidden-truth section: how much best-of-N selection inflated each disclosed release rating,
+/// and how close the audit's selection-adjusted rating (`selections`, joined on the released id)
+/// comes to the truth.
+pub fn truth_markdown(truth: &Truth, selections: &[Selection]) -> String {
     let mut out = String::from(
         "\n## Best-of-N against the hidden truth (simulation only)\n\nThe simulator knows every model's true skill. \
-         Each release below was the best of N privately tested variants; its disclosed rating is compared with \
-         its true rating (same scale), and with the selection-adjusted rating `disclosed − σ·sqrt(2 ln N)`.\n\n",
+         Each release below was the best of N privately tested variants. Its disclosed rating is compared with \
+         its true rating on the same scale (the rated models' mean true skill at 1000), and so is the audit's \
+         selection-adjusted rating at release: the disclosed-time rating less the empirical-Bayes inflation \
+         (docs/statistics.md §5). The last column subtracts the classical upper bound σ·sqrt(2 ln N) instead.\n\n",
     );
     let header = [
         "released model",
@@ -39,14 +53,37 @@ pub fn truth_markdown(truth: &Truth) -> String {
         "N",
         "true",
         "disclosed",
-        "inflation",
-        "selection-adjusted",
+        "disclosed − true",
+        "σ at selection",
+        "inflation at release",
+        "adjusted",
         "adjusted − true",
+        "bound-adjusted − true",
     ];
+    struct Errors {
+        n: u32,
+        disclosed: f64,
+        adjusted: f64,
+        bound: Option<f64>,
+    }
+    let mut errors = Vec::new();
     let rows: Vec<Vec<String>> = truth
         .releases
         .iter()
         .map(|r| {
+            let s = selections.iter().map(|s| &s.at_release).find(|s| s.model == r.model);
+            let d0 = s.and_then(|s| s.inflation_at_release).unwrap_or(0.0);
+            let at = s.and_then(|s| s.rating_at_release).unwrap_or(r.disclosed_rating);
+            let adjusted = at - d0;
+            let sigma = s.and_then(|s| s.sigma_at_selection);
+            let bound = sigma.map(|x| at - selection::inflation_bound(u64::from(r.variants_tested), x) - r.true_rating);
+            errors.push(Errors {
+                n: r.variants_tested,
+                disclosed: r.inflation(),
+                adjusted: adjusted - r.true_rating,
+                bound,
+            });
+            let one = |x: Option<f64>| x.map_or_else(|| "-".into(), |x| format!("{x:.1}"));
             vec![
                 r.public_name.clone(),
                 r.provider.clone(),
@@ -55,21 +92,31 @@ pub fn truth_markdown(truth: &Truth) -> String {
                 format!("{:.1}", r.true_rating),
                 format!("{:.1}", r.disclosed_rating),
                 format!("{:+.1}", r.inflation()),
-                format!("{:.1}", r.selection_adjusted),
-                format!("{:+.1}", r.selection_adjusted - r.true_rating),
+                one(sigma),
+                format!("{d0:.1}"),
+                format!("{adjusted:.1}"),
+                format!("{:+.1}", adjusted - r.true_rating),
+                bound.map_or_else(|| "-".into(), |x| format!("{x:+.1}")),
             ]
         })
         .collect();
     out.push_str(&md_table(&header, &rows));
-    let mean = |pick: &dyn Fn(u32) -> bool| {
-        let v: Vec<f64> = truth.releases.iter().filter(|r| pick(r.variants_tested)).map(|r| r.inflation()).collect();
-        (v.len(), if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 })
-    };
-    let (many, many_mean) = mean(&|n| n > 3);
-    let (few, few_mean) = mean(&|n| n <= 3);
-    out.push_str(&format!(
-        "\nMean inflation of the disclosed over the true rating: {many_mean:+.1} points over {many} release(s) after more than 3 variants, {few_mean:+.1} over {few} release(s) after 3 or fewer.\n"
-    ));
+    for (label, pick) in
+        [("more than 3 variants", &(|n: u32| n > 3) as &dyn Fn(u32) -> bool), ("3 or fewer", &|n| n <= 3)]
+    {
+        let chosen: Vec<&Errors> = errors.iter().filter(|e| pick(e.n)).collect();
+        if chosen.is_empty() {
+            continue;
+        }
+        let (dm, da) = mean_mae(&chosen.iter().map(|e| e.disclosed).collect::<Vec<_>>());
+        let (am, aa) = mean_mae(&chosen.iter().map(|e| e.adjusted).collect::<Vec<_>>());
+        let (bm, ba) = mean_mae(&chosen.iter().filter_map(|e| e.bound).collect::<Vec<_>>());
+        out.push_str(&format!(
+            "\nReleases after {label} ({}): disclosed − true mean {dm:+.1}, mean |·| {da:.1}; \
+             selection-adjusted − true mean {am:+.1}, mean |·| {aa:.1}; bound-adjusted − true mean {bm:+.1}, mean |·| {ba:.1}.\n",
+            chosen.len()
+        ));
+    }
     out
 }
 
@@ -87,7 +134,7 @@ pub fn demo(scenario: Option<&Path>, out: Option<&Path>, seed: u64) -> Result<()
     let written =
         sim::write_ledger(&dir, &simulation.leaderboard, &simulation.timeline, seed).map_err(CliError::usage)?;
     let audit = super::audit_cmds::build(&written.ledger, &written.operator_pub, &written.policy, None, false)?;
-    let truth = truth_markdown(&simulation.truth);
+    let truth = truth_markdown(&simulation.truth, &audit.best_of_n);
     let report = dir.join("report.md");
     std::fs::write(&report, format!("{}{truth}", audit.to_markdown()))
         .map_err(|e| CliError::usage(format!("{}: {e}", report.display())))?;

@@ -136,10 +136,7 @@ pub fn scores(
             _ => CliError::usage(format!("{}: {e}", path.display())),
         }
     })?;
-    let selections = selection::selections(&facts, selection::WINDOW_DAYS, |m| {
-        let row = board.row(m)?;
-        Some((row.rating?, row.standard_error()?))
-    });
+    let selections = selection::selections(&facts, selection::WINDOW_DAYS, Some((&board.ratings, filter)));
     let text = match format {
         ScoresFormat::Csv => board.to_csv(),
         ScoresFormat::Json => scores_json(&board, filter, &selections),
@@ -159,18 +156,36 @@ fn window_text(filter: PeriodFilter) -> String {
 }
 
 fn selection_json(s: &selection::Selection) -> Value {
+    let r4 = |x: Option<f64>| x.map(|x| round(x, 4));
+    let r = &s.at_release;
     json!({
-        "model": s.model,
-        "provider": s.provider,
-        "released_seq": s.released.0,
-        "public_name": s.public_name,
-        "n": s.n,
-        "variant_seqs": s.variants.iter().map(|v| v.1).collect::<Vec<_>>(),
-        "rating": s.rating.map(|x| round(x, 4)),
-        "sigma": s.sigma.map(|x| round(x, 4)),
-        "inflation": s.inflation.map(|x| round(x, 4)),
-        "expected_inflation": s.expected_inflation.map(|x| round(x, 4)),
-        "adjusted_rating": s.adjusted_rating.map(|x| round(x, 4)),
+        "model": r.model,
+        "provider": r.provider,
+        "released_seq": r.released.0,
+        "public_name": r.public_name,
+        "n": r.n,
+        "n_rated": r.n_rated,
+        "variant_seqs": r.variants.iter().map(|v| v.seq).collect::<Vec<_>>(),
+        "variants": r.variants.iter().map(|v| json!({
+            "model": v.model, "seq": v.seq, "rating": r4(v.rating), "sigma": r4(v.sigma), "battles": v.battles,
+        })).collect::<Vec<_>>(),
+        "rating_at_release": r4(r.rating_at_release),
+        "sigma_at_selection": r4(r.sigma_at_selection),
+        "tau": round(r.tau, 4),
+        "tau_df": r.tau_df,
+        "inflation_at_release": r4(r.inflation_at_release),
+        "adjusted_at_release": r4(r.adjusted_at_release),
+        "expected_inflation_at_release": r4(r.expected_inflation_at_release),
+        "note": r.note,
+        "rated_as": s.rated_as,
+        "rating": r4(s.rating),
+        "battles_pre": s.battles_pre,
+        "battles_post": s.battles_post,
+        "pre_share": s.pre_share.map(|x| round(x, 6)),
+        "inflation": r4(s.inflation),
+        "adjusted_rating": r4(s.adjusted_rating),
+        "inflation_bound": r4(s.inflation_bound),
+        "expected_inflation": r4(s.expected_inflation),
     })
 }
 
@@ -217,17 +232,14 @@ fn scores_table(board: &Scoreboard, filter: PeriodFilter, selections: &[selectio
             out.push_str(&format!("  {}: {}\n", i + 1, c.join(", ")));
         }
     }
-    let shown: Vec<&selection::Selection> = selections.iter().filter(|s| s.n > 1).collect();
+    let shown: Vec<&selection::Selection> = selections.iter().filter(|s| s.at_release.n > 1).collect();
     if !shown.is_empty() {
         out.push_str(&format!(
             "\nbest-of-N (variants the provider tested in the {} days before the release):\n",
             selection::WINDOW_DAYS
         ));
-        let rows: Vec<Vec<String>> = shown.iter().map(|s| crate::api::audit::SelectionRow::from(*s).cells()).collect();
-        out.push_str(&crate::render::report::table(
-            &["model", "provider", "N", "rating", "sigma", "sigma*sqrt(2 ln N)", "adjusted"],
-            &rows,
-        ));
+        let rows: Vec<Vec<String>> = shown.iter().map(|s| crate::render::audit::selection_cells(s)).collect();
+        out.push_str(&crate::render::report::table(&crate::render::audit::SELECTION_HEADER, &rows));
     }
     out
 }

@@ -22,7 +22,7 @@ use super::arena::{self, Cast, Origin, Retirement};
 use super::rating::{self, Fit};
 use super::sampling::{DayPlan, PairCounts, Quota, Sampler};
 use super::scenario::{DeprecationMode, DisclosurePolicy, Scenario, Scheme};
-use super::truth::{ReleaseTruth, Truth, selection_adjusted};
+use super::truth::{ReleaseTruth, Truth};
 use super::{Signer, SimError, Simulation, TimedEvent, stream, uniform};
 use crate::ledger::event::{Event, License, PairCount, Visibility};
 
@@ -418,7 +418,6 @@ impl<'a> Run<'a> {
                 ci_low: lo,
                 ci_high: hi,
                 battles: fit.battles[best],
-                selection_adjusted: selection_adjusted(r, lo, hi, n),
                 disclosed_at: t12,
             });
         }

@@ -110,25 +110,6 @@ pub struct RatingsSummary {
     pub components: usize,
 }
 
-/// One release after private testing: the best-of-N picture.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct SelectionRow {
-    /// Released model.
-    pub model: String,
-    /// Provider.
-    pub provider: String,
-    /// Variants tested in the window before release (N).
-    pub n: u64,
-    /// Current rating.
-    pub rating: Option<f64>,
-    /// Its standard error.
-    pub sigma: Option<f64>,
-    /// Expected inflation σ·sqrt(2 ln N).
-    pub inflation: Option<f64>,
-    /// Selection-adjusted rating.
-    pub adjusted_rating: Option<f64>,
-}
-
 /// The whole audit.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AuditReport {
@@ -141,7 +122,7 @@ pub struct AuditReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ratings: Option<RatingsSummary>,
     /// Best-of-N per release after more than one variant.
-    pub best_of_n: Vec<SelectionRow>,
+    pub best_of_n: Vec<Selection>,
     /// Per provider.
     pub providers: Vec<ProviderRow>,
     /// Per license class.
@@ -285,34 +266,11 @@ pub fn ratings(facts: &Facts) -> Option<(RatingsSummary, Scoreboard)> {
     Some((summary, board))
 }
 
-/// The best-of-N rows (releases after more than one variant) under `board`'s ratings.
-pub fn best_of_n(facts: &Facts, board: Option<&Scoreboard>) -> Vec<SelectionRow> {
-    let score = |m: &str| {
-        let row = board?.row(m)?;
-        Some((row.rating?, row.standard_error()?))
-    };
-    selection::selections(facts, selection::WINDOW_DAYS, score)
-        .into_iter()
-        .filter(|s: &Selection| s.n > 1)
-        .map(|s| SelectionRow {
-            model: s.public_name.clone().unwrap_or_else(|| s.model.clone()),
-            ..SelectionRow::from(&s)
-        })
-        .collect()
-}
-
-impl From<&Selection> for SelectionRow {
-    fn from(s: &Selection) -> Self {
-        Self {
-            model: s.model.clone(),
-            provider: s.provider.clone(),
-            n: s.n,
-            rating: s.rating,
-            sigma: s.sigma,
-            inflation: s.inflation,
-            adjusted_rating: s.adjusted_rating,
-        }
-    }
+/// The best-of-N picture of every release after more than one variant, under `board`'s ratings
+/// (all recorded periods): the same numbers as `fairboard scores` and the facts API's `best_of_n`.
+pub fn best_of_n(facts: &Facts, board: Option<&Scoreboard>) -> Vec<Selection> {
+    let current = board.map(|b| (&b.ratings, PeriodFilter::ALL));
+    selection::selections(facts, selection::WINDOW_DAYS, current).into_iter().filter(|s| s.at_release.n > 1).collect()
 }
 
 impl AuditReport {

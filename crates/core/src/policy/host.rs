@@ -745,31 +745,49 @@ fn register_stats_api(engine: &mut Engine) {
         f.1.get("best_of_n", window_days.to_string(), || {
             let facts = &f.0;
             let all = Comparisons::from_facts(facts, PeriodFilter::ALL);
-            let scores = crate::stats::scores::scoreboard(
-                &all,
-                &crate::stats::AnchorSpec::Default,
-                crate::stats::CiMethod::Sandwich,
-            )
-            .ok();
-            let score = |m: &str| {
-                let row = scores.as_ref()?.row(m)?;
-                Some((row.rating?, row.standard_error()?))
-            };
-            let selections = selection::selections(facts, window_days, score);
+            // The audit's fit: all recorded periods, the default anchor.
+            let fit = crate::stats::rate(&all, &crate::stats::AnchorSpec::Default, Default::default()).ok();
+            let selections = selection::selections(facts, window_days, fit.as_ref().map(|r| (r, PeriodFilter::ALL)));
+            let float = |x: Option<f64>| opt(x, Dynamic::from_float);
             Ok(Dynamic::from_array(array(selections.iter(), |s| {
+                let r = &s.at_release;
                 map([
-                    ("model", text(&s.model)),
-                    ("provider", text(&s.provider)),
-                    ("seq", int(s.released.0)),
-                    ("at", Dynamic::from_int(s.released.1)),
-                    ("public_name", opt(s.public_name.as_deref(), text)),
-                    ("n", int(s.n)),
-                    ("variant_seqs", seqs(s.variants.iter().map(|v| v.1))),
-                    ("rating", opt(s.rating, Dynamic::from_float)),
-                    ("sigma", opt(s.sigma, Dynamic::from_float)),
-                    ("inflation", opt(s.inflation, Dynamic::from_float)),
-                    ("expected_inflation", opt(s.expected_inflation, Dynamic::from_float)),
-                    ("adjusted_rating", opt(s.adjusted_rating, Dynamic::from_float)),
+                    ("model", text(&r.model)),
+                    ("provider", text(&r.provider)),
+                    ("seq", int(r.released.0)),
+                    ("at", Dynamic::from_int(r.released.1)),
+                    ("public_name", opt(r.public_name.as_deref(), text)),
+                    ("n", int(r.n)),
+                    ("n_rated", int(r.n_rated)),
+                    ("variant_seqs", seqs(r.variants.iter().map(|v| v.seq))),
+                    (
+                        "variants",
+                        Dynamic::from_array(array(r.variants.iter(), |v| {
+                            map([
+                                ("model", text(&v.model)),
+                                ("seq", int(v.seq)),
+                                ("rating", float(v.rating)),
+                                ("sigma", float(v.sigma)),
+                                ("battles", int(v.battles)),
+                            ])
+                        })),
+                    ),
+                    ("rating_at_release", float(r.rating_at_release)),
+                    ("sigma_at_selection", float(r.sigma_at_selection)),
+                    ("tau", Dynamic::from_float(r.tau)),
+                    ("tau_df", int(r.tau_df)),
+                    ("inflation_at_release", float(r.inflation_at_release)),
+                    ("adjusted_at_release", float(r.adjusted_at_release)),
+                    ("expected_inflation_at_release", float(r.expected_inflation_at_release)),
+                    ("rated_as", opt(s.rated_as.as_deref(), text)),
+                    ("rating", float(s.rating)),
+                    ("battles_pre", int(s.battles_pre)),
+                    ("battles_post", int(s.battles_post)),
+                    ("pre_share", float(s.pre_share)),
+                    ("inflation", float(s.inflation)),
+                    ("adjusted_rating", float(s.adjusted_rating)),
+                    ("inflation_bound", float(s.inflation_bound)),
+                    ("expected_inflation", float(s.expected_inflation)),
                 ])
             })))
         })

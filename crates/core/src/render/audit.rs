@@ -3,22 +3,46 @@
 use super::json::{RenderError, pretty};
 use super::report::findings_markdown;
 use super::text::table;
-use crate::api::audit::{AuditReport, SelectionRow};
+use crate::api::audit::AuditReport;
+use crate::stats::selection::Selection;
 
-impl SelectionRow {
-    /// The row of a release as shown in text and Markdown: model, provider, N, rating, σ, inflation,
-    /// adjusted rating (one decimal, `-` when absent).
-    pub fn cells(&self) -> Vec<String> {
-        vec![
-            self.model.clone(),
-            self.provider.clone(),
-            self.n.to_string(),
-            opt(self.rating),
-            opt(self.sigma),
-            opt(self.inflation),
-            opt(self.adjusted_rating),
-        ]
-    }
+/// The columns of a best-of-N row in text and Markdown.
+pub const SELECTION_HEADER: [&str; 12] = [
+    "released model",
+    "provider",
+    "N (rated)",
+    "sigma at selection",
+    "tau",
+    "rating at release",
+    "inflation at release",
+    "battles pre/post",
+    "pre share",
+    "inflation now",
+    "selection-adjusted",
+    "upper bound",
+];
+
+/// A release as shown in text and Markdown (one decimal, `-` when absent): the public name (else the
+/// id), provider, N and the variants rated before the release, the released variant's σ at
+/// selection, τ̂, its pre-release rating and the inflation D0 fixed then, its battles before and
+/// after, the pre-release share w of its current information, w·D0, the current rating less w·D0,
+/// and the diluted classical bound w·σ·sqrt(2 ln N).
+pub fn selection_cells(s: &Selection) -> Vec<String> {
+    let r = &s.at_release;
+    vec![
+        r.public_name.clone().unwrap_or_else(|| r.model.clone()),
+        r.provider.clone(),
+        format!("{} ({})", r.n, r.n_rated),
+        opt(r.sigma_at_selection),
+        format!("{:.1}", r.tau),
+        opt(r.rating_at_release),
+        opt(r.inflation_at_release),
+        format!("{}/{}", s.battles_pre, s.battles_post),
+        s.pre_share.map_or_else(|| "-".into(), |w| format!("{w:.3}")),
+        s.inflation.map_or_else(|| "-".into(), |x| format!("{x:.2}")),
+        opt(s.adjusted_rating),
+        s.inflation_bound.map_or_else(|| "-".into(), |x| format!("{x:.2}")),
+    ]
 }
 
 fn pct(x: f64) -> String {
@@ -28,6 +52,9 @@ fn pct(x: f64) -> String {
 fn opt(x: Option<f64>) -> String {
     x.map_or_else(|| "-".into(), |v| format!("{v:.1}"))
 }
+
+/// What the Markdown best-of-N table shows.
+const SELECTION_MARKDOWN: &str = "\n## Best-of-N selection\n\nReleases after more than one private variant. The inflation at release is the empirical-Bayes estimate of how far picking the best of N lifted the released variant's pre-release rating (docs/statistics.md §5); votes recorded since the release were not selected, so the current rating carries only its pre-release share of it (inflation now), and the selection-adjusted rating subtracts that. The upper bound is the classical sigma*sqrt(2 ln N), diluted the same way.\n\n";
 
 /// How many rating rows the text and Markdown forms show.
 const TOP_RATINGS: usize = 20;
@@ -126,17 +153,7 @@ impl AuditReport {
     }
 
     fn selection_table(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
-        let header = vec![
-            "released model",
-            "provider",
-            "N variants",
-            "rating",
-            "sigma",
-            "inflation sigma*sqrt(2 ln N)",
-            "selection-adjusted",
-        ];
-        let rows = self.best_of_n.iter().map(SelectionRow::cells).collect();
-        (header, rows)
+        (SELECTION_HEADER.to_vec(), self.best_of_n.iter().map(selection_cells).collect())
     }
 
     /// Text for terminals.
@@ -213,7 +230,7 @@ impl AuditReport {
         }
         if !self.best_of_n.is_empty() {
             let (h, rows) = self.selection_table();
-            out.push_str("\n## Best-of-N selection\n\nReleases after more than one private variant, with the expected inflation of picking the best of N and the selection-adjusted rating.\n\n");
+            out.push_str(SELECTION_MARKDOWN);
             out.push_str(&md_table(&h, &rows));
         }
         let (h, rows) = self.provider_table();
