@@ -130,24 +130,33 @@ fn round_ratings(ratings: &Ratings, round: usize, seed: u64) -> Result<(Vec<f64>
     Err(BootstrapError::Degenerate { round })
 }
 
-/// Runs `rounds` bootstrap rounds from `seed` over the rated models of `ratings`.
-pub fn bootstrap(ratings: &Ratings, rounds: usize, seed: u64) -> Result<Bootstrap, BootstrapError> {
+/// The anchored ratings of every bootstrap round (per position in [`Ratings::rated`]) and the
+/// resamples redrawn: what [`bootstrap`] takes quantiles from, and what an interval for a rating
+/// *difference* needs (the quantiles of per-round differences, not the difference of quantiles).
+pub fn rounds(ratings: &Ratings, rounds: usize, seed: u64) -> Result<(Vec<Vec<f64>>, usize), BootstrapError> {
     if rounds < 2 {
         return Err(BootstrapError::TooFewRounds(rounds));
     }
     let results: Vec<(Vec<f64>, usize)> =
         (0..rounds).into_par_iter().map(|round| round_ratings(ratings, round, seed)).collect::<Result<_, _>>()?;
+    let redrawn = results.iter().map(|(_, d)| d).sum();
+    Ok((results.into_iter().map(|(r, _)| r).collect(), redrawn))
+}
+
+/// Runs `rounds` bootstrap rounds from `seed` over the rated models of `ratings`.
+pub fn bootstrap(ratings: &Ratings, rounds: usize, seed: u64) -> Result<Bootstrap, BootstrapError> {
+    let (results, redrawn) = self::rounds(ratings, rounds, seed)?;
     let n = ratings.rated.len();
     let (mut lower, mut upper) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    let mut column = Vec::with_capacity(rounds);
+    let mut column = Vec::with_capacity(results.len());
     for k in 0..n {
         column.clear();
-        column.extend(results.iter().map(|(r, _)| r[k]));
+        column.extend(results.iter().map(|r| r[k]));
         column.sort_by(f64::total_cmp);
         lower.push(quantile(&column, 0.025));
         upper.push(quantile(&column, 0.975));
     }
-    Ok(Bootstrap { lower, upper, rounds, seed, redrawn: results.iter().map(|(_, d)| d).sum() })
+    Ok(Bootstrap { lower, upper, rounds: results.len(), seed, redrawn })
 }
 
 #[cfg(test)]
