@@ -138,3 +138,90 @@ fn licence_mapping_on_the_lmsys_leaderboard_tables() {
     assert_eq!(meta.models["olmo-7b-instruct"].provider, "allen-ai");
     assert_eq!(meta.models.len(), 292, "293 rows, yi-34b-chat twice");
 }
+
+/// Issue 18 on the 1.67 M real battles: votes to flip the top model, confirmed by refits with the
+/// reported battles removed (and with one fewer); the relation between fairboard's anchored sandwich
+/// interval and arena-rank's (mean convention); and arena-rank's inverse-pair-frequency weights.
+#[test]
+fn votes_to_flip_and_arena_rank_conventions_on_real_battles() {
+    use fairboard_core::stats::bradley_terry::fit;
+    use fairboard_core::stats::flip::{FLIP_MARGIN, Outcome, fragility};
+    use fairboard_core::stats::{points_per_nat, sandwich};
+    let Some(path) = shared(PAIRS) else { return };
+    let c = comparisons(&read_pairs(&std::fs::read_to_string(path).unwrap()));
+    let r = rate(&c, &AnchorSpec::Default, FitOptions::default()).unwrap();
+    let clock = std::time::Instant::now();
+    let f = fragility(&r, None).unwrap();
+    eprintln!("votes to flip, {} adjacent pairs and the top, in {:?} (debug build)", f.adjacent.len(), clock.elapsed());
+    assert_eq!(f.adjacent.len(), 128);
+    let top = f.top.as_ref().unwrap();
+    let votes = top.votes.unwrap();
+    eprintln!(
+        "top: {} over {} by {:.2} points; {votes} of its {} battles ({:.3}%) flip it; first-order estimate {:?}",
+        top.upper,
+        top.lower,
+        top.gap,
+        top.upper_battles,
+        top.share.unwrap() * 100.0,
+        top.linear_estimate
+    );
+    for a in f.adjacent.iter().take(5) {
+        eprintln!("  {} > {}: gap {:.2}, votes {:?}, share {:?}", a.upper, a.lower, a.gap, a.votes, a.share);
+    }
+    // Refit without the reported battles: the order reverses; with one battle fewer it does not.
+    let position = |m: &str| r.rated.iter().position(|&i| r.models[i] == m).unwrap();
+    let (i, j) = (position(&top.upper), position(&top.lower));
+    let refit_gap = |removed: &[(String, String, Outcome, u64)]| {
+        let mut pairs = r.pairs.clone();
+        for (a, b, outcome, k) in removed {
+            let (a, b) = (position(a), position(b));
+            let p = pairs.iter_mut().find(|p| p.a == a && p.b == b).unwrap();
+            match outcome {
+                Outcome::WinA => p.wins_a -= k,
+                Outcome::WinB => p.wins_b -= k,
+                Outcome::Tie => p.ties -= k,
+            }
+        }
+        let theta = fit(r.rated.len(), &pairs, Some(&r.theta), FitOptions::default()).unwrap().theta;
+        points_per_nat() * (theta[i] - theta[j])
+    };
+    let mut removed: Vec<_> =
+        top.removed.iter().map(|x| (x.model_a.clone(), x.model_b.clone(), x.outcome, x.battles)).collect();
+    assert_eq!(removed.iter().map(|x| x.3).sum::<u64>(), votes);
+    assert!(refit_gap(&removed) < -FLIP_MARGIN, "the removal reverses the order");
+    removed.last_mut().unwrap().3 -= 1;
+    assert!(refit_gap(&removed) >= -FLIP_MARGIN, "one battle fewer does not");
+    assert!(top.share.unwrap() < 0.05, "well under 5% of the top model's battles: {:?}", top.share);
+
+    // arena-rank reports the sandwich variance of the mean-zero parametrisation, fairboard that of
+    // the rating relative to the anchor (Var R_i = V_ii − 2 V_ia + V_aa).
+    let anchored = sandwich::standard_errors(&r).unwrap();
+    let mut mean = r.clone();
+    mean.anchor_at = None;
+    let centred = sandwich::standard_errors(&mean).unwrap();
+    let ratios: Vec<f64> = centred.iter().zip(&anchored).filter(|(_, a)| **a > 0.0).map(|(m, a)| m / a).collect();
+    let mut sorted = ratios.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    eprintln!(
+        "arena-rank's (mean-convention) sandwich width / fairboard's anchored: median {median:.3} over {} models",
+        ratios.len()
+    );
+    assert!((0.8..1.0).contains(&median), "{median}");
+
+    // Inverse pair frequency: with a floor above every pair count all weights are equal, which
+    // changes neither the MLE nor the sandwich; with arena-rank's floor of 50 the ratings move.
+    let most = c.pairs.iter().map(|p| p.battles()).max().unwrap();
+    let flat =
+        rate(&c, &AnchorSpec::Default, FitOptions { reweight: Some(most + 1), ..FitOptions::default() }).unwrap();
+    for (x, y) in flat.rating.iter().zip(&r.rating) {
+        assert!((x.unwrap() - y.unwrap()).abs() < 1e-6);
+    }
+    let flat_se = sandwich::standard_errors(&flat).unwrap();
+    assert!(flat_se.iter().zip(&anchored).all(|(x, y)| (x - y).abs() < 1e-6));
+    let weighted = rate(&c, &AnchorSpec::Default, FitOptions { reweight: Some(50), ..FitOptions::default() }).unwrap();
+    assert!(weighted.relative_gradient < TOLERANCE);
+    let moved = weighted.rating.iter().zip(&r.rating).map(|(x, y)| (x.unwrap() - y.unwrap()).abs()).fold(0.0, f64::max);
+    eprintln!("inverse-pair-frequency weights (floor 50): largest rating change {moved:.2} points");
+    assert!(moved > 1.0, "{moved}");
+}

@@ -340,33 +340,9 @@ enum Command {
         #[arg(long)]
         vkey: String,
     },
-    /// Bradley–Terry ratings recomputed from a ledger's battles, with 95% intervals and CI-aware ranks.
-    Scores {
-        /// The ledger file (verified under its declared operator key first).
-        #[arg(long)]
-        ledger: PathBuf,
-        /// Only battle periods starting at or after this time (RFC 3339 UTC).
-        #[arg(long)]
-        from: Option<String>,
-        /// Only battle periods starting before this time (RFC 3339 UTC).
-        #[arg(long)]
-        to: Option<String>,
-        /// Bootstrap rounds for --ci bootstrap [default: 100].
-        #[arg(long, value_name = "N")]
-        bootstrap: Option<usize>,
-        /// How the intervals are computed.
-        #[arg(long, value_enum, default_value_t = stats_cmds::CiKind::Bootstrap)]
-        ci: stats_cmds::CiKind,
-        /// Seed of the bootstrap's random draws.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Pin MODEL at RATING [default: mixtral-8x7b-instruct-v0.1=1114 if rated, else a mean of 1000].
-        #[arg(long, value_name = "MODEL=RATING")]
-        anchor: Option<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = stats_cmds::ScoresFormat::Table)]
-        format: stats_cmds::ScoresFormat,
-    },
+    /// Bradley–Terry ratings recomputed from a ledger's battles, with 95% intervals, CI-aware ranks,
+    /// votes to flip and the best-of-N adjustment.
+    Scores(stats_cmds::ScoresArgs),
     /// Convert public Arena data into event JSON Lines for `fairboard append` (nothing is signed).
     Import {
         /// The input's format.
@@ -455,9 +431,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
             }
         },
         Command::VerifyProof { proof, vkey } => transparency_cmds::verify_proof(&proof, &vkey),
-        Command::Scores { ledger, from, to, bootstrap, ci, seed, anchor, format } => {
-            stats_cmds::scores(&ledger, from.as_deref(), to.as_deref(), bootstrap, ci, seed, anchor.as_deref(), format)
-        }
+        Command::Scores(args) => stats_cmds::scores(&args),
         Command::Import { format, models, period_start, period_end, file } => {
             stats_cmds::import(format, models.as_deref(), period_start.as_deref(), period_end.as_deref(), &file)
         }

@@ -1,7 +1,7 @@
 //! `scores`, `sampling` and `import`: the statistics commands (see docs/statistics.md).
 
 use std::io::{BufReader, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use serde_json::{Value, json};
@@ -10,8 +10,10 @@ use super::CliError;
 use crate::facts::{Facts, FactsBuilder};
 use crate::import::{self, fastchat, metadata};
 use crate::ledger::{self, VerifyError};
+use crate::stats::bradley_terry::FitOptions;
+use crate::stats::flip::{self, Fragility};
 use crate::stats::pairs::{Comparisons, PeriodFilter};
-use crate::stats::scores::{ScoresError, scoreboard};
+use crate::stats::scores::{ScoresError, scoreboard_with};
 use crate::stats::{AnchorSpec, CiMethod, Scoreboard, bootstrap, sampling, selection};
 
 /// Output format of `scores`.
@@ -23,6 +25,53 @@ pub enum ScoresFormat {
     Csv,
     /// One JSON object.
     Json,
+}
+
+/// The arguments of `scores`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScoresArgs {
+    /// The ledger file (verified under its declared operator key first).
+    #[arg(long)]
+    pub ledger: PathBuf,
+    /// Only battle periods starting at or after this time (RFC 3339 UTC).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Only battle periods starting before this time (RFC 3339 UTC).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Bootstrap rounds for --ci bootstrap [default: 100].
+    #[arg(long, value_name = "N")]
+    pub bootstrap: Option<usize>,
+    /// How the intervals are computed.
+    #[arg(long, value_enum, default_value_t = CiKind::Bootstrap)]
+    pub ci: CiKind,
+    /// Seed of the bootstrap's random draws.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Pin MODEL at RATING [default: mixtral-8x7b-instruct-v0.1=1114 if rated, else a mean of 1000].
+    #[arg(long, value_name = "MODEL=RATING")]
+    pub anchor: Option<String>,
+    /// Weight battles as LMArena's arena-rank does: `inverse-pair-frequency` gives each battle of a
+    /// pair the weight 1 / max(battles of the pair, --min-pair-count).
+    #[arg(long, value_enum)]
+    pub reweight: Option<ReweightKind>,
+    /// The floor of the pair count in --reweight.
+    #[arg(long, value_name = "N", default_value_t = 50, requires = "reweight")]
+    pub min_pair_count: u64,
+    /// Votes to flip for the adjacent pairs among the best N + 1 models, and the top model against
+    /// its cheapest challenger: a number, `all`, or 0 for none.
+    #[arg(long, value_name = "N|all", default_value = "20")]
+    pub flip_depth: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScoresFormat::Table)]
+    pub format: ScoresFormat,
+}
+
+/// Battle weights of `scores --reweight`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReweightKind {
+    /// 1 / max(pair count, --min-pair-count) per battle (arena-rank's `reweighted=True`).
+    InversePairFrequency,
 }
 
 /// Interval method of `scores`.
@@ -87,38 +136,52 @@ fn round(x: f64, digits: i32) -> f64 {
 }
 
 /// `fairboard scores --ledger FILE [--from T] [--to T] [--bootstrap N] [--ci bootstrap|sandwich]
-/// [--seed S] [--anchor M=R] [--format table|csv|json]`.
-#[allow(clippy::too_many_arguments, reason = "one argument per command-line flag of `scores`")]
-pub fn scores(
-    path: &Path,
-    from: Option<&str>,
-    to: Option<&str>,
-    rounds: Option<usize>,
-    ci: CiKind,
-    seed: u64,
-    anchor: Option<&str>,
-    format: ScoresFormat,
-) -> Result<(), CliError> {
-    let filter = PeriodFilter { from: parse_time("--from", from)?, to: parse_time("--to", to)?, before_seq: None };
-    let anchor = anchor
+/// [--seed S] [--anchor M=R] [--reweight inverse-pair-frequency [--min-pair-count N]]
+/// [--flip-depth N|all] [--format table|csv|json]`.
+pub fn scores(args: &ScoresArgs) -> Result<(), CliError> {
+    let path = args.ledger.as_path();
+    let filter = PeriodFilter {
+        from: parse_time("--from", args.from.as_deref())?,
+        to: parse_time("--to", args.to.as_deref())?,
+        before_seq: None,
+    };
+    let anchor = args
+        .anchor
+        .as_deref()
         .map(str::parse::<AnchorSpec>)
         .transpose()
         .map_err(|e| CliError::usage(format!("--{e}")))?
         .unwrap_or_default();
-    let method = match (ci, rounds) {
+    let method = match (args.ci, args.bootstrap) {
         (CiKind::Bootstrap, rounds) => {
-            CiMethod::Bootstrap { rounds: rounds.unwrap_or(bootstrap::DEFAULT_ROUNDS), seed }
+            CiMethod::Bootstrap { rounds: rounds.unwrap_or(bootstrap::DEFAULT_ROUNDS), seed: args.seed }
         }
         (CiKind::Sandwich, None) => CiMethod::Sandwich,
         (CiKind::Sandwich, Some(_)) => {
             return Err(CliError::usage("--bootstrap N goes with --ci bootstrap; the sandwich interval draws nothing"));
         }
     };
+    let depth = match args.flip_depth.as_str() {
+        "all" => Some(None),
+        n => match n.parse::<usize>() {
+            Ok(0) => None,
+            Ok(n) => Some(Some(n)),
+            Err(_) => {
+                return Err(CliError::usage(format!("--flip-depth {n}: expected a number of pairs or `all`"))
+                    .with_hint("--flip-depth 0 leaves votes to flip out"));
+            }
+        },
+    };
+    if args.min_pair_count == 0 {
+        return Err(CliError::usage("--min-pair-count 0: the floor must be at least 1"));
+    }
+    let options = FitOptions { reweight: args.reweight.map(|_| args.min_pair_count), ..FitOptions::default() };
+    let format = args.format;
     let facts = ledger_facts(path)?;
     let comparisons = Comparisons::from_facts(&facts, filter);
     // Every failure here is about the data or the flags (an anchor without a rating, a bootstrap
     // with no connected resample, a fit that cannot converge): bad input, exit 2.
-    let board = scoreboard(&comparisons, &anchor, method).map_err(|e: ScoresError| {
+    let board = scoreboard_with(&comparisons, &anchor, method, options).map_err(|e: ScoresError| {
         use crate::stats::anchor::AnchorError;
         use crate::stats::bootstrap::BootstrapError;
         use crate::stats::bradley_terry::RateError;
@@ -137,10 +200,16 @@ pub fn scores(
         }
     })?;
     let selections = selection::selections(&facts, selection::WINDOW_DAYS, Some((&board.ratings, filter)));
+    let flips = match (depth, format) {
+        (Some(depth), ScoresFormat::Json | ScoresFormat::Table) => Some(
+            flip::fragility(&board.ratings, depth).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?,
+        ),
+        _ => None,
+    };
     let text = match format {
         ScoresFormat::Csv => board.to_csv(),
-        ScoresFormat::Json => scores_json(&board, filter, &selections),
-        ScoresFormat::Table => scores_table(&board, filter, &selections),
+        ScoresFormat::Json => scores_json(&board, filter, &selections, flips.as_ref()),
+        ScoresFormat::Table => scores_table(&board, filter, &selections, flips.as_ref()),
     };
     write_stdout(&text);
     Ok(())
@@ -189,8 +258,28 @@ fn selection_json(s: &selection::Selection) -> Value {
     })
 }
 
-fn scores_json(board: &Scoreboard, filter: PeriodFilter, selections: &[selection::Selection]) -> String {
+fn scores_json(
+    board: &Scoreboard,
+    filter: PeriodFilter,
+    selections: &[selection::Selection],
+    flips: Option<&Fragility>,
+) -> String {
     let mut out = board.to_json();
+    if let Some(f) = flips {
+        if let Some(Value::Array(rows)) = out.get_mut("ratings") {
+            for row in rows.iter_mut() {
+                let model = row.get("model").and_then(Value::as_str).map(str::to_owned);
+                let flip = model.and_then(|m| f.adjacent.iter().find(|x| x.upper == m));
+                if let (Some(obj), Some(x)) = (row.as_object_mut(), flip) {
+                    obj.insert("votes_to_flip".into(), json!(x.votes));
+                }
+            }
+        }
+        out.insert("votes_to_flip".into(), serde_json::to_value(f).unwrap_or(Value::Null));
+    }
+    if let Some(m) = board.ratings.reweight {
+        out.insert("reweight".into(), json!({"method": "inverse_pair_frequency", "min_pair_count": m}));
+    }
     out.insert(
         "window".into(),
         json!({"from": filter.from.map(iso), "to": filter.to.map(iso), "description": window_text(filter)}),
@@ -204,7 +293,12 @@ fn scores_json(board: &Scoreboard, filter: PeriodFilter, selections: &[selection
     text
 }
 
-fn scores_table(board: &Scoreboard, filter: PeriodFilter, selections: &[selection::Selection]) -> String {
+fn scores_table(
+    board: &Scoreboard,
+    filter: PeriodFilter,
+    selections: &[selection::Selection],
+    flips: Option<&Fragility>,
+) -> String {
     let r = &board.ratings;
     let battles: u64 = r.battles.iter().sum::<u64>() / 2;
     let mut out = format!(
@@ -221,7 +315,15 @@ fn scores_table(board: &Scoreboard, filter: PeriodFilter, selections: &[selectio
         out.push_str("no battles recorded in this window\n");
         return out;
     }
-    out.push_str(&board.to_table());
+    match flips {
+        Some(f) => {
+            out.push_str(&board.to_table_with_flips(f));
+            if let Some(t) = crate::render::audit::top_flip_text(f) {
+                out.push_str(&format!("\n{t}\n"));
+            }
+        }
+        None => out.push_str(&board.to_table()),
+    }
     let components = board.components();
     if components.len() > 1 {
         out.push_str(&format!(

@@ -15,6 +15,7 @@ use crate::api::report::Report;
 use crate::facts::Facts;
 use crate::ledger::event::License;
 use crate::stats::anchor::AnchorSpec;
+use crate::stats::flip::{self, Fragility};
 use crate::stats::pairs::{Comparisons, PeriodFilter};
 use crate::stats::scores::{CiMethod, Scoreboard, scoreboard};
 use crate::stats::selection::{self, Selection};
@@ -108,7 +109,14 @@ pub struct RatingsSummary {
     pub unrateable: Vec<(String, String)>,
     /// Strongly connected components of the comparison graph (one means connected).
     pub components: usize,
+    /// Votes to flip the top model and each adjacent pair among the best [`FLIP_DEPTH`] + 1 models
+    /// (`None` when it could not be computed).
+    pub votes_to_flip: Option<Fragility>,
 }
+
+/// Adjacent pairs of the rating order whose votes to flip the audit computes: those of the rows it
+/// shows.
+pub const FLIP_DEPTH: usize = 20;
 
 /// The whole audit.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -262,6 +270,7 @@ pub fn ratings(facts: &Facts) -> Option<(RatingsSummary, Scoreboard)> {
         rows,
         unrateable,
         components: board.ratings.components.members.len(),
+        votes_to_flip: flip::fragility(&board.ratings, Some(FLIP_DEPTH)).ok(),
     };
     Some((summary, board))
 }

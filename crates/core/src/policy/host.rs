@@ -741,6 +741,30 @@ fn register_stats_api(engine: &mut Engine) {
             ]))
         })
     });
+    engine.register_fn("votes_to_flip", |f: &mut FactsHandle, depth: i64| {
+        f.1.get("votes_to_flip", depth.to_string(), || {
+            let depth =
+                usize::try_from(depth).map_err(|_| format!("votes_to_flip({depth}): the depth must be 0 or more"))?;
+            let all = Comparisons::from_facts(&f.0, PeriodFilter::ALL);
+            let fit = crate::stats::rate(&all, &crate::stats::AnchorSpec::Default, Default::default())
+                .map_err(|e| format!("votes_to_flip(): {e}"))?;
+            let fragility = crate::stats::flip::fragility(&fit, Some(depth)).map_err(|e| e.to_string())?;
+            let one = |x: &crate::stats::flip::Flip| {
+                map([
+                    ("model", text(&x.upper)),
+                    ("challenger", text(&x.lower)),
+                    ("gap", Dynamic::from_float(x.gap)),
+                    ("votes", opt(x.votes, int)),
+                    ("battles", int(x.upper_battles)),
+                    ("share", opt(x.share, Dynamic::from_float)),
+                ])
+            };
+            Ok(map([
+                ("top", fragility.top.as_ref().map_or(Dynamic::UNIT, one)),
+                ("adjacent", Dynamic::from_array(array(fragility.adjacent.iter(), one))),
+            ]))
+        })
+    });
     engine.register_fn("best_of_n", |f: &mut FactsHandle, window_days: i64| {
         f.1.get("best_of_n", window_days.to_string(), || {
             let facts = &f.0;

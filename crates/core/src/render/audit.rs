@@ -4,6 +4,7 @@ use super::json::{RenderError, pretty};
 use super::report::findings_markdown;
 use super::text::table;
 use crate::api::audit::AuditReport;
+use crate::stats::flip::{Flip, Fragility};
 use crate::stats::selection::Selection;
 
 /// The columns of a best-of-N row in text and Markdown.
@@ -43,6 +44,35 @@ pub fn selection_cells(s: &Selection) -> Vec<String> {
         opt(s.adjusted_rating),
         s.inflation_bound.map_or_else(|| "-".into(), |x| format!("{x:.2}")),
     ]
+}
+
+/// Votes to flip as shown: `N (s%)`, or `-` when no removal reverses the order.
+pub fn flip_cell(f: &Flip) -> String {
+    match (f.votes, f.share) {
+        (Some(v), Some(s)) => format!("{v} ({:.2}%)", s * 100.0),
+        _ => "-".into(),
+    }
+}
+
+/// The sentence on the top model's votes to flip.
+pub fn top_flip_text(f: &Fragility) -> Option<String> {
+    let t = f.top.as_ref()?;
+    Some(match (t.votes, t.share) {
+        (Some(v), Some(s)) => format!(
+            "votes to flip the top: removing {v} of {}'s {} battles ({:.2}%) would put {} above it (gap {:.1} points)",
+            t.upper,
+            t.upper_battles,
+            s * 100.0,
+            t.lower,
+            t.gap
+        ),
+        _ => format!("votes to flip the top: no removal of battles puts another model above {}", t.upper),
+    })
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
 }
 
 fn pct(x: f64) -> String {
@@ -134,7 +164,8 @@ impl AuditReport {
 
     fn ratings_table(&self) -> Option<(Vec<&'static str>, Vec<Vec<String>>)> {
         let r = self.ratings.as_ref()?;
-        let header = vec!["rank", "model", "rating", "95% CI", "battles"];
+        let header = vec!["rank", "model", "rating", "95% CI", "battles", "votes to flip with next"];
+        let flips = r.votes_to_flip.as_ref().map_or(&[][..], |f| f.adjacent.as_slice());
         let rows = r
             .rows
             .iter()
@@ -146,6 +177,7 @@ impl AuditReport {
                     format!("{:.1}", x.rating),
                     format!("{:.1} .. {:.1}", x.ci_low, x.ci_high),
                     x.battles.to_string(),
+                    flips.iter().find(|f| f.upper == x.model).map_or_else(|| "-".into(), flip_cell),
                 ]
             })
             .collect();
@@ -170,6 +202,9 @@ impl AuditReport {
                     ));
                 }
                 out.push_str(&table(&h, &rows));
+                if let Some(t) = self.ratings.as_ref().and_then(|r| r.votes_to_flip.as_ref()).and_then(top_flip_text) {
+                    out.push_str(&format!("{t}\n"));
+                }
             }
             if !self.best_of_n.is_empty() {
                 let (h, rows) = self.selection_table();
@@ -227,6 +262,9 @@ impl AuditReport {
                 s.components
             ));
             out.push_str(&md_table(&h, &rows));
+            if let Some(t) = s.votes_to_flip.as_ref().and_then(top_flip_text) {
+                out.push_str(&format!("\n{}. \"Votes to flip\" is the fewest battles whose removal reverses an order (docs/statistics.md §6).\n", capitalise(&t)));
+            }
         }
         if !self.best_of_n.is_empty() {
             let (h, rows) = self.selection_table();

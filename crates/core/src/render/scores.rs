@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use super::audit::flip_cell;
 use super::text::table;
+use crate::stats::flip::Fragility;
 use crate::stats::{CiMethod, Scoreboard};
 
 fn fixed(x: Option<f64>) -> String {
@@ -90,27 +92,47 @@ impl Scoreboard {
 
     /// The table for people (the caller adds context lines).
     pub fn to_table(&self) -> String {
-        let rows: Vec<[String; 5]> = self
+        self.table_with(None)
+    }
+
+    /// [`Scoreboard::to_table`] with a column of votes to flip each model with the one below it
+    /// (`-` beyond the depth computed).
+    pub fn to_table_with_flips(&self, flips: &Fragility) -> String {
+        self.table_with(Some(flips))
+    }
+
+    fn table_with(&self, flips: Option<&Fragility>) -> String {
+        let rows: Vec<Vec<String>> = self
             .rows
             .iter()
-            .map(|row| match row.rating {
-                Some(x) => [
-                    row.rank.map_or_else(String::new, |r| r.to_string()),
-                    row.model.clone(),
-                    format!("{x:.1}"),
-                    format!("{:.1} to {:.1}", row.ci_low.unwrap_or(f64::NAN), row.ci_high.unwrap_or(f64::NAN)),
-                    row.battles.to_string(),
-                ],
-                None => [
-                    "-".into(),
-                    row.model.clone(),
-                    "unrateable".into(),
-                    row.unrateable.map_or_else(String::new, |u| u.to_string()),
-                    row.battles.to_string(),
-                ],
+            .map(|row| {
+                let mut cells = match row.rating {
+                    Some(x) => vec![
+                        row.rank.map_or_else(String::new, |r| r.to_string()),
+                        row.model.clone(),
+                        format!("{x:.1}"),
+                        format!("{:.1} to {:.1}", row.ci_low.unwrap_or(f64::NAN), row.ci_high.unwrap_or(f64::NAN)),
+                        row.battles.to_string(),
+                    ],
+                    None => vec![
+                        "-".into(),
+                        row.model.clone(),
+                        "unrateable".into(),
+                        row.unrateable.map_or_else(String::new, |u| u.to_string()),
+                        row.battles.to_string(),
+                    ],
+                };
+                if let Some(f) = flips {
+                    cells.push(f.adjacent.iter().find(|x| x.upper == row.model).map_or_else(|| "-".into(), flip_cell));
+                }
+                cells
             })
             .collect();
-        table(&["rank", "model", "rating", "95% CI", "battles"], &rows)
+        let mut header = vec!["rank", "model", "rating", "95% CI", "battles"];
+        if flips.is_some() {
+            header.push("votes to flip with next");
+        }
+        table(&header, &rows)
     }
 }
 

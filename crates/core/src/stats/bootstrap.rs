@@ -8,6 +8,8 @@
 //! point estimate; the interval is the 2.5% and 97.5% quantiles of the rounds (linear interpolation,
 //! NumPy's and pandas' default).
 //!
+//! With battle weights (`--reweight`) the weights stay those of the full data, as in arena-rank.
+//!
 //! Round `r` draws from its own ChaCha8 stream: seed `--seed`, stream `r`. Rounds run in parallel
 //! (rayon) and the result does not depend on the number of threads or on scheduling.
 //!
@@ -21,7 +23,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
 
-use super::bradley_terry::{FitError, FitOptions, Ratings, fit};
+use super::bradley_terry::{FitError, FitOptions, Ratings, fit_weighted};
 use super::graph::strongly_connected;
 use super::pairs::PairTally;
 
@@ -123,7 +125,7 @@ fn round_ratings(ratings: &Ratings, round: usize, seed: u64) -> Result<(Vec<f64>
         if !strongly_connected(n, &pairs).is_strongly_connected() {
             continue;
         }
-        let fit = fit(n, &pairs, Some(&ratings.theta), FitOptions::default())
+        let fit = fit_weighted(n, &pairs, ratings.weights.as_deref(), Some(&ratings.theta), FitOptions::default())
             .map_err(|source| BootstrapError::Fit { round, source })?;
         return Ok((ratings.anchored(&fit.theta), redraws));
     }

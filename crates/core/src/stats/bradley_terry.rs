@@ -74,6 +74,10 @@ pub struct FitOptions {
     pub tolerance: f64,
     /// Newton iterations allowed.
     pub max_iterations: usize,
+    /// Weight each battle by 1 / max(battles of its pair, this floor) (LMArena's arena-rank,
+    /// `reweighted=True` with `min_pair_count`): inverse-propensity weights that stop heavily sampled
+    /// pairs from dominating the fit. `None`: every battle weighs 1.
+    pub reweight: Option<u64>,
 }
 
 /// The convergence requirement of the issue: relative gradient norm below 1e-8.
@@ -81,7 +85,7 @@ pub const TOLERANCE: f64 = 1e-8;
 
 impl Default for FitOptions {
     fn default() -> Self {
-        Self { tolerance: TOLERANCE, max_iterations: 200 }
+        Self { tolerance: TOLERANCE, max_iterations: 200, reweight: None }
     }
 }
 
@@ -119,14 +123,27 @@ struct Term {
     m: f64,
 }
 
-fn terms(pairs: &[PairTally]) -> Vec<Term> {
+fn terms(pairs: &[PairTally], weights: Option<&[f64]>) -> Vec<Term> {
     pairs
         .iter()
-        .map(|p| {
+        .enumerate()
+        .map(|(k, p)| {
+            let w = weights.and_then(|w| w.get(k)).copied().unwrap_or(1.0);
             let half = p.ties as f64 / 2.0;
-            Term { a: p.a, b: p.b, s_a: p.wins_a as f64 + half, s_b: p.wins_b as f64 + half, m: p.battles() as f64 }
+            Term {
+                a: p.a,
+                b: p.b,
+                s_a: w * (p.wins_a as f64 + half),
+                s_b: w * (p.wins_b as f64 + half),
+                m: w * p.battles() as f64,
+            }
         })
         .collect()
+}
+
+/// The per-pair weights of [`FitOptions::reweight`] for `pairs`, or `None` without reweighting.
+pub fn pair_weights(pairs: &[PairTally], reweight: Option<u64>) -> Option<Vec<f64>> {
+    reweight.map(|floor| pairs.iter().map(|p| 1.0 / p.battles().max(floor).max(1) as f64).collect())
 }
 
 /// ℓ(θ) and its gradient.
@@ -196,9 +213,21 @@ fn norm(v: &[f64]) -> f64 {
 }
 
 /// Fits θ for `n` models from `pairs` (local indices), starting from `start` or from zero. The graph
-/// must be strongly connected (see [`strongly_connected`]).
+/// must be strongly connected (see [`strongly_connected`]). Every battle weighs 1.
 pub fn fit(n: usize, pairs: &[PairTally], start: Option<&[f64]>, options: FitOptions) -> Result<Fit, FitError> {
-    let terms = terms(pairs);
+    fit_weighted(n, pairs, None, start, options)
+}
+
+/// [`fit`] with a weight per pair (multiplying each of its battles' log-likelihood terms); the
+/// relative gradient is then per unit of weight.
+pub fn fit_weighted(
+    n: usize,
+    pairs: &[PairTally],
+    weights: Option<&[f64]>,
+    start: Option<&[f64]>,
+    options: FitOptions,
+) -> Result<Fit, FitError> {
+    let terms = terms(pairs, weights);
     let battles: f64 = terms.iter().map(|t| t.m).sum::<f64>().max(1.0);
     let mut theta: Vec<f64> = start.map_or_else(|| vec![0.0; n], <[f64]>::to_vec);
     let mean = theta.iter().sum::<f64>() / n.max(1) as f64;
@@ -307,12 +336,21 @@ pub struct Ratings {
     pub theta: Vec<f64>,
     /// Position of the anchor model in `rated`, if any.
     pub anchor_at: Option<usize>,
+    /// The weight of each battle of each pair of `pairs` ([`FitOptions::reweight`]); `None`: 1.
+    pub weights: Option<Vec<f64>>,
+    /// The floor of the pair count behind `weights`, when reweighted.
+    pub reweight: Option<u64>,
 }
 
 impl Ratings {
     /// Battles among rated models (what the fit and the intervals use).
     pub fn rated_battles(&self) -> u64 {
         self.pairs.iter().fold(0u64, |n, p| n.saturating_add(p.battles()))
+    }
+
+    /// The weight of each battle of `pairs[k]` (1 without reweighting).
+    pub fn weight(&self, k: usize) -> f64 {
+        self.weights.as_ref().and_then(|w| w.get(k)).copied().unwrap_or(1.0)
     }
 
     /// Ratings from log-odds `theta` (per position in `rated`) under this anchor.
@@ -368,7 +406,8 @@ pub fn rate_from(
     let (anchor, anchor_at) = anchor::resolve(spec, position, why_not)?;
     let pairs = comparisons.restricted(&rated);
     let initial: Vec<f64> = rated.iter().map(|&i| start(&comparisons.models[i]).unwrap_or(0.0)).collect();
-    let fit = fit(rated.len(), &pairs, Some(&initial), options)?;
+    let weights = pair_weights(&pairs, options.reweight);
+    let fit = fit_weighted(rated.len(), &pairs, weights.as_deref(), Some(&initial), options)?;
     let values = anchor::apply(&fit.theta, anchor_at, anchor.rating());
     let mut rating = vec![None; n];
     for (&i, &r) in rated.iter().zip(&values) {
@@ -387,6 +426,8 @@ pub fn rate_from(
         pairs,
         theta: fit.theta,
         anchor_at,
+        weights,
+        reweight: options.reweight,
     })
 }
 

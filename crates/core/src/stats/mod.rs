@@ -15,6 +15,7 @@
 //! - [`sampling`]: the active-sampling recommendation of Chiang et al. (Eq. 9) against configured
 //!   and realised shares;
 //! - [`selection`]: best-of-N inflation and the selection-adjusted rating;
+//! - [`flip`]: votes to flip, the fewest battles whose removal reverses an order on the board;
 //! - [`recompute`]: ratings recomputed from ledger facts for the policy rules (`score-integrity`,
 //!   `graph-connected`);
 //! - [`normal`]: the standard normal distribution functions they share.
@@ -27,6 +28,7 @@
 pub mod anchor;
 pub mod bootstrap;
 pub mod bradley_terry;
+pub mod flip;
 pub mod graph;
 pub mod linalg;
 pub mod normal;

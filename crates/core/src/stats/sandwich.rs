@@ -7,7 +7,9 @@
 //! with an anchor model `a`, Var(R_i) = V_ii − 2 V_ia + V_aa (the anchor itself has no variance),
 //! with the mean convention Var(R_i) = V_ii. Per battle of pair (i, j) with outcome y ∈ {1, ½, 0} the
 //! score is (y − p_ij)(e_i − e_j), so J sums `wins_i (1−p)² + wins_j p² + ties (½−p)²` per pair. The
-//! interval is R ± Φ⁻¹(0.975) · SE. Unlike the bootstrap it needs no random draws and one
+//! interval is R ± Φ⁻¹(0.975) · SE. With battle weights w per pair (`--reweight`) the pair adds
+//! w·n·p(1−p) to H and w² times its squared scores to J (the weighted M-estimator's sandwich, as
+//! arena-rank computes it). Unlike the bootstrap it needs no random draws and one
 //! factorisation, so it is what the policy functions use.
 
 use super::Z95;
@@ -23,15 +25,19 @@ pub enum SandwichError {
     Singular(#[from] LinalgError),
 }
 
+/// Σ over a pair's battles of the squared score (y − q)², q = P(a beats b).
+fn meat(p: &super::pairs::PairTally, q: f64) -> f64 {
+    p.wins_a as f64 * (1.0 - q).powi(2) + p.wins_b as f64 * q * q + p.ties as f64 * (0.5 - q).powi(2)
+}
+
 /// The robust covariance of θ̂ (natural log-odds, zero-sum parametrisation) over the rated models.
 pub fn covariance(ratings: &Ratings) -> Result<Matrix, SandwichError> {
     let n = ratings.rated.len();
     let (mut h, mut j) = (Matrix::zeros(n), Matrix::zeros(n));
-    for p in &ratings.pairs {
-        let q = sigmoid(ratings.theta[p.a] - ratings.theta[p.b]);
-        h.add_pair(p.a, p.b, p.battles() as f64 * q * (1.0 - q));
-        let meat = p.wins_a as f64 * (1.0 - q).powi(2) + p.wins_b as f64 * q * q + p.ties as f64 * (0.5 - q).powi(2);
-        j.add_pair(p.a, p.b, meat);
+    for (k, p) in ratings.pairs.iter().enumerate() {
+        let (q, w) = (sigmoid(ratings.theta[p.a] - ratings.theta[p.b]), ratings.weight(k));
+        h.add_pair(p.a, p.b, w * p.battles() as f64 * q * (1.0 - q));
+        j.add_pair(p.a, p.b, w * w * meat(p, q));
     }
     if n == 0 {
         return Ok(Matrix::zeros(0));
@@ -56,10 +62,10 @@ pub fn standard_errors_of(ratings: &Ratings, positions: &[usize]) -> Result<Vec<
     }
     let mut h = Matrix::zeros(n);
     let mut meat = Vec::with_capacity(ratings.pairs.len());
-    for p in &ratings.pairs {
-        let q = sigmoid(ratings.theta[p.a] - ratings.theta[p.b]);
-        h.add_pair(p.a, p.b, p.battles() as f64 * q * (1.0 - q));
-        meat.push(p.wins_a as f64 * (1.0 - q).powi(2) + p.wins_b as f64 * q * q + p.ties as f64 * (0.5 - q).powi(2));
+    for (k, p) in ratings.pairs.iter().enumerate() {
+        let (q, w) = (sigmoid(ratings.theta[p.a] - ratings.theta[p.b]), ratings.weight(k));
+        h.add_pair(p.a, p.b, w * p.battles() as f64 * q * (1.0 - q));
+        meat.push(w * w * self::meat(p, q));
     }
     let chol = factor_grounded(&h)?;
     let k = points_per_nat();

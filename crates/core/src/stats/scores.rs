@@ -89,7 +89,17 @@ pub fn ci_ranks(lower: &[f64], upper: &[f64]) -> Vec<usize> {
 
 /// Rates `comparisons` under `anchor` and adds intervals by `method`.
 pub fn scoreboard(comparisons: &Comparisons, anchor: &AnchorSpec, method: CiMethod) -> Result<Scoreboard, ScoresError> {
-    let ratings = rate(comparisons, anchor, FitOptions::default())?;
+    scoreboard_with(comparisons, anchor, method, FitOptions::default())
+}
+
+/// [`scoreboard`] with fit options (battle weights, say).
+pub fn scoreboard_with(
+    comparisons: &Comparisons,
+    anchor: &AnchorSpec,
+    method: CiMethod,
+    options: FitOptions,
+) -> Result<Scoreboard, ScoresError> {
+    let ratings = rate(comparisons, anchor, options)?;
     let ((lower, upper), redrawn) = if ratings.rated.is_empty() {
         ((Vec::new(), Vec::new()), 0)
     } else {
@@ -142,7 +152,7 @@ impl Scoreboard {
 
     /// A one-line description of the interval method.
     pub fn method_text(&self) -> String {
-        match self.method {
+        let mut s = match self.method {
             CiMethod::Bootstrap { rounds, seed } => {
                 let mut s = format!("bootstrap, {rounds} rounds, seed {seed}, 2.5%/97.5% quantiles");
                 if self.redrawn > 0 {
@@ -151,7 +161,11 @@ impl Scoreboard {
                 s
             }
             CiMethod::Sandwich => format!("sandwich (robust) standard errors, rating ± {Z95:.4} SE"),
+        };
+        if let Some(floor) = self.ratings.reweight {
+            let _ = write!(s, "; battles weighted 1/max(pair count, {floor})");
         }
+        s
     }
 
     /// The components as model ids, main first (one component means the graph is strongly connected).

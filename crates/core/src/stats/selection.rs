@@ -367,9 +367,9 @@ fn current_share(facts: &Facts, ratings: &Ratings, filter: PeriodFilter, s: &mut
         })
     };
     let (mut h_now, mut h_pre) = (0.0, 0.0);
-    for p in ratings.pairs.iter().filter(|p| p.a == at || p.b == at) {
+    for (k, p) in ratings.pairs.iter().enumerate().filter(|(_, p)| p.a == at || p.b == at) {
         let q = sigmoid(ratings.theta[p.a] - ratings.theta[p.b]);
-        let weight = q * (1.0 - q);
+        let weight = ratings.weight(k) * q * (1.0 - q);
         h_now += p.battles() as f64 * weight;
         let other = ratings.rated[if p.a == at { p.b } else { p.a }];
         let before = pre.get(&ratings.models[other]).copied().unwrap_or(0).min(p.battles());
