@@ -144,6 +144,43 @@ fn same_seed_same_bytes_and_truth_shows_selection() {
     assert_eq!(s.n, 27);
     assert!((s.rating_at_release.unwrap() - atlas.disclosed_rating).abs() < 0.01, "{s:?}");
     assert!(s.inflation_at_release.unwrap() > 0.0, "{s:?}");
+    // One number per release: the audit, `scores` and the core agree on every release's adjustment.
+    let json = |args: &[&str]| -> Value {
+        let out = assert_cmd::Command::cargo_bin("fairboard").unwrap().args(args).output().unwrap();
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let path = |f: &str| a.path().join(f).to_string_lossy().into_owned();
+    let (ledger, trust, policy) = (path("ledger.jsonl"), path("operator.pub"), path("policy.yaml"));
+    let audit = json(&["audit", "--format", "json", "--ledger", &ledger, "--trust", &trust, "--policy", &policy]);
+    let scores = json(&["scores", "--format", "json", "--ci", "sandwich", "--flip-depth", "0", "--ledger", &ledger]);
+    let current = fairboard_core::stats::rate(
+        &fairboard_core::stats::Comparisons::from_facts(&facts, fairboard_core::stats::PeriodFilter::ALL),
+        &fairboard_core::stats::AnchorSpec::Default,
+        Default::default(),
+    )
+    .unwrap();
+    let core = fairboard_core::stats::selection::selections(
+        &facts,
+        60,
+        Some((&current, fairboard_core::stats::PeriodFilter::ALL)),
+    );
+    let audited = audit["best_of_n"].as_array().unwrap();
+    assert!(!audited.is_empty());
+    for row in audited {
+        let model = row["model"].as_str().unwrap();
+        let ours = core.iter().find(|s| s.at_release.model == model).unwrap();
+        let listed = scores["best_of_n"]["releases"].as_array().unwrap().iter().find(|r| r["model"] == model).unwrap();
+        for key in ["adjusted_rating", "inflation", "inflation_at_release"] {
+            let (x, y) = (row[key].as_f64().unwrap(), listed[key].as_f64().unwrap());
+            assert!((x - y).abs() <= 1e-4, "{model} {key}: audit {x}, scores {y}");
+        }
+        assert!((row["adjusted_rating"].as_f64().unwrap() - ours.adjusted_rating.unwrap()).abs() < 1e-9);
+    }
+    assert!(
+        audit["ratings"]["votes_to_flip"]["top"]["votes"].as_u64().is_some(),
+        "{}",
+        audit["ratings"]["votes_to_flip"]
+    );
 }
 
 #[test]

@@ -378,8 +378,10 @@ fn evaluate(facts, params) {
     let s = facts.active_sampling();
     out.push(finding("sampling", `active=${s.active.len()} config=${s.configuration_seq} realised=${s.realised_battles}`, []));
     for b in facts.best_of_n(60) {
-        out.push(finding("best", `${b.model} n=${b.n} seqs=${b.variant_seqs} bound=${b.inflation > b.expected_inflation}`, []));
+        out.push(finding("best", `${b.model} n=${b.n} seqs=${b.variant_seqs} rated=${b.n_rated} d0=${b.inflation_at_release} note=${b.note}`, []));
     }
+    let f = facts.votes_to_flip(5);
+    out.push(finding("flip", `${f.top.model}>${f.top.challenger} votes=${f.top.votes} of ${f.top.battles} adjacent=${f.adjacent.len()}`, []));
     out
 }
 "#;
@@ -404,7 +406,8 @@ expect:
     - { subject: components, message: "[[\"a\", \"b\"], [\"top\"]]" }
     - { subject: seqs, message: "[3]" }
     - { subject: sampling, message: "active=1 config= realised=45" }
-    - { subject: best, message: "v2 n=2 seqs=[2, 4] bound=true" }
+    - { subject: best, message: "v2 n=2 seqs=[2, 4] rated=0 d0=0.0 note=the released variant had no rating before the release" }
+    - { subject: flip, message: "a>b votes=21 of 40 adjacent=1" }
 "#;
     std::fs::create_dir(dir.path().join("cases")).unwrap();
     std::fs::write(dir.path().join("cases/case.yaml"), case.replace("pack: pack.yaml", "pack: ../pack.yaml")).unwrap();

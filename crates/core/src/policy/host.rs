@@ -803,6 +803,7 @@ fn register_stats_api(engine: &mut Engine) {
                     ("inflation_at_release", float(r.inflation_at_release)),
                     ("adjusted_at_release", float(r.adjusted_at_release)),
                     ("expected_inflation_at_release", float(r.expected_inflation_at_release)),
+                    ("note", opt(r.note, text)),
                     ("rated_as", opt(s.rated_as.as_deref(), text)),
                     ("rating", float(s.rating)),
                     ("battles_pre", int(s.battles_pre)),

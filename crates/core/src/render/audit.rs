@@ -263,7 +263,7 @@ impl AuditReport {
             ));
             out.push_str(&md_table(&h, &rows));
             if let Some(t) = s.votes_to_flip.as_ref().and_then(top_flip_text) {
-                out.push_str(&format!("\n{}. \"Votes to flip\" is the fewest battles whose removal reverses an order (docs/statistics.md §6).\n", capitalise(&t)));
+                out.push_str(&format!("\n{}. \"Votes to flip\" is the fewest battles whose removal reverses an order (docs/statistics.md §11).\n", capitalise(&t)));
             }
         }
         if !self.best_of_n.is_empty() {

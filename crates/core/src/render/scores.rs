@@ -64,7 +64,16 @@ impl Scoreboard {
             .rows
             .iter()
             .filter_map(|row| {
-                row.unrateable.map(|why| json!({"model": row.model, "battles": row.battles, "reason": why.to_string()}))
+                row.unrateable.map(|why| {
+                    let mut v = json!({"model": row.model, "battles": row.battles, "reason": why.to_string()});
+                    if let (Some(w), Some(obj)) = (&row.within_component, v.as_object_mut()) {
+                        obj.insert(
+                            "within_component".into(),
+                            json!({"component": w.component, "rating": rounded(w.rating), "ci_low": rounded(w.ci_low), "ci_high": rounded(w.ci_high), "rank": w.rank}),
+                        );
+                    }
+                    v
+                })
             })
             .collect();
         let ci = match self.method {
@@ -114,13 +123,22 @@ impl Scoreboard {
                         format!("{:.1} to {:.1}", row.ci_low.unwrap_or(f64::NAN), row.ci_high.unwrap_or(f64::NAN)),
                         row.battles.to_string(),
                     ],
-                    None => vec![
-                        "-".into(),
-                        row.model.clone(),
-                        "unrateable".into(),
-                        row.unrateable.map_or_else(String::new, |u| u.to_string()),
-                        row.battles.to_string(),
-                    ],
+                    None => match &row.within_component {
+                        Some(w) => vec![
+                            format!("c{}:{}", w.component, w.rank),
+                            row.model.clone(),
+                            format!("({:.1})", w.rating),
+                            format!("({:.1} to {:.1}) within component {}", w.ci_low, w.ci_high, w.component),
+                            row.battles.to_string(),
+                        ],
+                        None => vec![
+                            "-".into(),
+                            row.model.clone(),
+                            "unrateable".into(),
+                            row.unrateable.map_or_else(String::new, |u| u.to_string()),
+                            row.battles.to_string(),
+                        ],
+                    },
                 };
                 if let Some(f) = flips {
                     cells.push(f.adjacent.iter().find(|x| x.upper == row.model).map_or_else(|| "-".into(), flip_cell));
@@ -158,6 +176,29 @@ mod tests {
         assert!(board.to_table().contains("unrateable"));
         let sigma = board.rows[0].standard_error().unwrap();
         assert!(sigma > 0.0);
+    }
+
+    #[test]
+    fn a_second_component_is_rated_on_its_own_scale_without_a_cross_component_rank() {
+        let rows = [
+            ("a", "b", 30, 10, 5),
+            ("b", "c", 20, 15, 5),
+            ("c", "a", 10, 25, 5),
+            ("x", "y", 12, 4, 2),
+            ("y", "x", 0, 0, 1),
+        ];
+        let board = scoreboard(&Comparisons::from_counts(rows), &AnchorSpec::Default, CiMethod::Sandwich).unwrap();
+        let x = board.row("x").unwrap();
+        assert_eq!(x.rating, None, "no rating on the main scale");
+        assert_eq!(x.rank, None);
+        let w = x.within_component.as_ref().unwrap();
+        assert_eq!((w.component, w.rank), (2, 1));
+        let y = board.row("y").unwrap().within_component.as_ref().unwrap();
+        assert!((w.rating + y.rating - 2000.0).abs() < 1e-9, "mean 1000 within the component");
+        assert!(w.ci_low < w.rating && w.rating < w.ci_high);
+        assert!(board.to_table().contains("within component 2"), "{}", board.to_table());
+        assert_eq!(board.to_json()["unrateable"][0]["within_component"]["component"], 2);
+        assert!(board.to_csv().contains("\nx,,,,"), "the CSV keeps one scale: {}", board.to_csv());
     }
 
     #[test]

@@ -60,6 +60,25 @@ pub struct ScoreRow {
     pub rank: Option<usize>,
     /// Why it has no rating.
     pub unrateable: Option<Unrateable>,
+    /// For a model outside the main component, in a component of two or more models: its rating
+    /// fitted within that component alone. Ratings of different components share no scale, so no
+    /// rank crosses a component.
+    pub within_component: Option<WithinComponent>,
+}
+
+/// A rating on the scale of one comparison component other than the main one (mean 1000 within it).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct WithinComponent {
+    /// The component, 1-based as in [`Scoreboard::components`] (the main one is 1).
+    pub component: usize,
+    /// Its rating within the component.
+    pub rating: f64,
+    /// Lower 95% bound.
+    pub ci_low: f64,
+    /// Upper 95% bound.
+    pub ci_high: f64,
+    /// CI-aware rank among the component's models.
+    pub rank: usize,
 }
 
 impl ScoreRow {
@@ -124,6 +143,7 @@ pub fn scoreboard_with(
             battles: ratings.battles[i],
             rank: Some(ranks[k]),
             unrateable: None,
+            within_component: None,
         })
         .collect();
     rows.sort_by(|x, y| {
@@ -132,6 +152,7 @@ pub fn scoreboard_with(
             .total_cmp(&x.rating.unwrap_or(f64::NEG_INFINITY))
             .then(x.model.cmp(&y.model))
     });
+    let within = other_components(comparisons, &ratings, method, options)?;
     rows.extend(ratings.unrateable.iter().map(|&(i, why)| ScoreRow {
         model: ratings.models[i].clone(),
         rating: None,
@@ -140,8 +161,36 @@ pub fn scoreboard_with(
         battles: ratings.battles[i],
         rank: None,
         unrateable: Some(why),
+        within_component: within.iter().find(|w| w.0 == i).map(|w| w.1.clone()),
     }));
     Ok(Scoreboard { rows, ratings, method, redrawn })
+}
+
+/// Ratings of the models in every component but the main one that has two models or more, each
+/// component fitted on its own (mean-1000 convention, intervals by `method`), as (model index,
+/// rating).
+fn other_components(
+    comparisons: &Comparisons,
+    ratings: &Ratings,
+    method: CiMethod,
+    options: FitOptions,
+) -> Result<Vec<(usize, WithinComponent)>, ScoresError> {
+    let mut out = Vec::new();
+    for (c, members) in ratings.components.members.iter().enumerate().skip(1).filter(|(_, m)| m.len() >= 2) {
+        let part = Comparisons {
+            models: members.iter().map(|&i| comparisons.models[i].clone()).collect(),
+            pairs: comparisons.restricted(members),
+        };
+        let board = scoreboard_with(&part, &AnchorSpec::Default, method, options)?;
+        for row in board.rows.iter().filter(|r| r.rating.is_some()) {
+            if let (Some(k), Some(rating), Some(ci_low), Some(ci_high), Some(rank)) =
+                (comparisons.index_of(&row.model), row.rating, row.ci_low, row.ci_high, row.rank)
+            {
+                out.push((k, WithinComponent { component: c + 1, rating, ci_low, ci_high, rank }));
+            }
+        }
+    }
+    Ok(out)
 }
 
 impl Scoreboard {

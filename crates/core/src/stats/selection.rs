@@ -14,8 +14,11 @@
 //!
 //! is E[Y_I − μ_I | Y_1..Y_N]. A posterior mean is not biased by any selection that depends only on
 //! the Y's, so `Y_I − D0` is unbiased for the released variant's skill whichever one was chosen.
-//! τ̂² is the DerSimonian–Laird moment estimate pooled over this release and every earlier one, so
-//! D0 is fixed by the ledger prefix up to the release and never moves afterwards. The inputs are
+//! τ̂² is the DerSimonian–Laird moment estimate pooled over this release and every earlier one, and
+//! the fit uses only battles recorded before the release, so D0 depends on nothing recorded later
+//! except which tests count for the release: a test still open at the release counts for the first
+//! release after it ends (see below), so D0 is final once every test the provider had open then has
+//! ended. The inputs are
 //! measured at selection time: Y_v and s_v (the sandwich standard error) come from a fit of every
 //! battle recorded before the `model_released` record.
 //!
@@ -61,7 +64,8 @@ pub fn expected_inflation(n: u64, sigma: f64) -> f64 {
 pub struct Variant {
     /// Its model id.
     pub model: String,
-    /// Seq of its first `private_test_started` (the release's seq if it was never tested).
+    /// Seq of the `private_test_started` of the first of its tests counted for this release (the
+    /// release's seq if it was never tested).
     pub seq: u64,
     /// Its rating in the pre-release fit (mean convention), if it had one.
     pub rating: Option<f64>,
@@ -260,11 +264,9 @@ pub fn at_release(facts: &Facts, window_days: i64) -> Vec<AtRelease> {
                 }
                 None => {
                     release.inflation_at_release = Some(0.0);
-                    release.note = Some("the released variant had no rating before the release");
+                    release.note = release.note.or(Some("the released variant had no rating before the release"));
                 }
             }
-        } else {
-            release.n_rated = u64::from(release.rating_at_release.is_some());
         }
         out.push(release);
     }
