@@ -39,7 +39,7 @@ fn custom_rule_example_passes_its_tests() {
         .assert()
         .success();
     let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
-    assert!(text.contains("2 passed, 0 failed"), "{text}");
+    assert!(text.contains("4 passed, 0 failed"), "{text}");
 }
 
 #[test]
