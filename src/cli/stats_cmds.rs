@@ -337,7 +337,8 @@ fn scores_table(
     let shown: Vec<&selection::Selection> = selections.iter().filter(|s| s.at_release.n > 1).collect();
     if !shown.is_empty() {
         out.push_str(&format!(
-            "\nbest-of-N (variants the provider tested in the {} days before the release):\n",
+            "\nbest-of-N (each release with the variants its programme tested, none ended more than {} days before it; \
+             inflation at release by empirical Bayes, diluted by later votes; docs/statistics.md §5):\n",
             selection::WINDOW_DAYS
         ));
         let rows: Vec<Vec<String>> = shown.iter().map(|s| crate::render::audit::selection_cells(s)).collect();
