@@ -353,6 +353,18 @@ impl Ratings {
         self.weights.as_ref().and_then(|w| w.get(k)).copied().unwrap_or(1.0)
     }
 
+    /// The Fisher information (negative Hessian of the weighted log-likelihood) of `pairs` at `theta`:
+    /// the Laplacian Σ w·n·p(1−p)·(e_a − e_b)(e_a − e_b)ᵀ. `pairs` are indexed like [`Ratings::pairs`]
+    /// (the same pairs, possibly with fewer battles), so they carry its weights.
+    pub fn information_at(&self, pairs: &[PairTally], theta: &[f64]) -> Matrix {
+        let mut h = Matrix::zeros(theta.len());
+        for (k, p) in pairs.iter().enumerate() {
+            let q = sigmoid(theta[p.a] - theta[p.b]);
+            h.add_pair(p.a, p.b, self.weight(k) * p.battles() as f64 * q * (1.0 - q));
+        }
+        h
+    }
+
     /// Ratings from log-odds `theta` (per position in `rated`) under this anchor.
     pub fn anchored(&self, theta: &[f64]) -> Vec<f64> {
         anchor::apply(theta, self.anchor_at, self.anchor.rating())

@@ -32,7 +32,7 @@
 use rayon::prelude::*;
 
 use super::bradley_terry::{FitError, FitOptions, Ratings, factor_grounded, fit_weighted, sigmoid};
-use super::linalg::{Cholesky, LinalgError, Matrix};
+use super::linalg::{Cholesky, LinalgError};
 use super::pairs::PairTally;
 use super::points_per_nat;
 
@@ -183,7 +183,7 @@ const REFIT_TOLERANCE: f64 = 1e-10;
 
 impl<'r> Board<'r> {
     fn new(ratings: &'r Ratings) -> Result<Self, FlipError> {
-        let base = factor_grounded(&information(ratings, &ratings.pairs, &ratings.theta))?;
+        let base = factor_grounded(&ratings.information_at(&ratings.pairs, &ratings.theta))?;
         Ok(Self { ratings, cells: cells(&ratings.pairs), base })
     }
 
@@ -206,7 +206,7 @@ impl<'r> Board<'r> {
 
     fn solve_dense(&self, pairs: &[PairTally], theta: &[f64], b: &[f64]) -> Result<Vec<f64>, FlipError> {
         let mut x = b.to_vec();
-        factor_grounded(&information(self.ratings, pairs, theta))?.solve(&mut x);
+        factor_grounded(&self.ratings.information_at(pairs, theta))?.solve(&mut x);
         Ok(x)
     }
 
@@ -248,16 +248,6 @@ impl<'r> Board<'r> {
 
 fn dot(x: &[f64], y: &[f64]) -> f64 {
     x.iter().zip(y).map(|(a, b)| a * b).sum()
-}
-
-/// The weighted information matrix of `pairs` at `theta`.
-fn information(ratings: &Ratings, pairs: &[PairTally], theta: &[f64]) -> Matrix {
-    let mut h = Matrix::zeros(theta.len());
-    for (k, p) in pairs.iter().enumerate() {
-        let q = sigmoid(theta[p.a] - theta[p.b]);
-        h.add_pair(p.a, p.b, ratings.weight(k) * p.battles() as f64 * q * (1.0 - q));
-    }
-    h
 }
 
 /// The search state for one target.

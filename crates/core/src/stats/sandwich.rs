@@ -33,10 +33,10 @@ fn meat(p: &super::pairs::PairTally, q: f64) -> f64 {
 /// The robust covariance of θ̂ (natural log-odds, zero-sum parametrisation) over the rated models.
 pub fn covariance(ratings: &Ratings) -> Result<Matrix, SandwichError> {
     let n = ratings.rated.len();
-    let (mut h, mut j) = (Matrix::zeros(n), Matrix::zeros(n));
+    let h = ratings.information_at(&ratings.pairs, &ratings.theta);
+    let mut j = Matrix::zeros(n);
     for (k, p) in ratings.pairs.iter().enumerate() {
         let (q, w) = (sigmoid(ratings.theta[p.a] - ratings.theta[p.b]), ratings.weight(k));
-        h.add_pair(p.a, p.b, w * p.battles() as f64 * q * (1.0 - q));
         j.add_pair(p.a, p.b, w * w * meat(p, q));
     }
     if n == 0 {
@@ -60,13 +60,16 @@ pub fn standard_errors_of(ratings: &Ratings, positions: &[usize]) -> Result<Vec<
     if n == 0 || positions.is_empty() {
         return Ok(vec![0.0; positions.len()]);
     }
-    let mut h = Matrix::zeros(n);
-    let mut meat = Vec::with_capacity(ratings.pairs.len());
-    for (k, p) in ratings.pairs.iter().enumerate() {
-        let (q, w) = (sigmoid(ratings.theta[p.a] - ratings.theta[p.b]), ratings.weight(k));
-        h.add_pair(p.a, p.b, w * p.battles() as f64 * q * (1.0 - q));
-        meat.push(w * w * self::meat(p, q));
-    }
+    let h = ratings.information_at(&ratings.pairs, &ratings.theta);
+    let meat: Vec<f64> = ratings
+        .pairs
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let (q, w) = (sigmoid(ratings.theta[p.a] - ratings.theta[p.b]), ratings.weight(k));
+            w * w * self::meat(p, q)
+        })
+        .collect();
     let chol = factor_grounded(&h)?;
     let k = points_per_nat();
     let mut u = vec![0.0; n];
