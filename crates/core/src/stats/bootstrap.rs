@@ -116,7 +116,12 @@ pub fn resample(pairs: &[PairTally], rng: &mut ChaCha8Rng) -> Vec<PairTally> {
         .collect()
 }
 
-fn round_ratings(ratings: &Ratings, round: usize, seed: u64) -> Result<(Vec<f64>, usize), BootstrapError> {
+fn round_ratings(
+    ratings: &Ratings,
+    weights: Option<&[f64]>,
+    round: usize,
+    seed: u64,
+) -> Result<(Vec<f64>, usize), BootstrapError> {
     let n = ratings.rated.len();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(round as u64);
@@ -125,7 +130,7 @@ fn round_ratings(ratings: &Ratings, round: usize, seed: u64) -> Result<(Vec<f64>
         if !strongly_connected(n, &pairs).is_strongly_connected() {
             continue;
         }
-        let fit = fit_weighted(n, &pairs, ratings.weights.as_deref(), Some(&ratings.theta), FitOptions::default())
+        let fit = fit_weighted(n, &pairs, weights, Some(&ratings.theta), FitOptions::default())
             .map_err(|source| BootstrapError::Fit { round, source })?;
         return Ok((ratings.anchored(&fit.theta), redraws));
     }
@@ -139,8 +144,11 @@ pub fn rounds(ratings: &Ratings, rounds: usize, seed: u64) -> Result<(Vec<Vec<f6
     if rounds < 2 {
         return Err(BootstrapError::TooFewRounds(rounds));
     }
-    let results: Vec<(Vec<f64>, usize)> =
-        (0..rounds).into_par_iter().map(|round| round_ratings(ratings, round, seed)).collect::<Result<_, _>>()?;
+    let weights = ratings.weights();
+    let results: Vec<(Vec<f64>, usize)> = (0..rounds)
+        .into_par_iter()
+        .map(|round| round_ratings(ratings, weights.as_deref(), round, seed))
+        .collect::<Result<_, _>>()?;
     let redrawn = results.iter().map(|(_, d)| d).sum();
     Ok((results.into_iter().map(|(r, _)| r).collect(), redrawn))
 }

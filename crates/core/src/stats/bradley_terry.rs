@@ -336,9 +336,8 @@ pub struct Ratings {
     pub theta: Vec<f64>,
     /// Position of the anchor model in `rated`, if any.
     pub anchor_at: Option<usize>,
-    /// The weight of each battle of each pair of `pairs` ([`FitOptions::reweight`]); `None`: 1.
-    pub weights: Option<Vec<f64>>,
-    /// The floor of the pair count behind `weights`, when reweighted.
+    /// The floor of the pair count of [`FitOptions::reweight`], when battles are weighted (each
+    /// battle of `pairs[k]` then weighs [`Ratings::weight`]`(k)`).
     pub reweight: Option<u64>,
 }
 
@@ -348,9 +347,18 @@ impl Ratings {
         self.pairs.iter().fold(0u64, |n, p| n.saturating_add(p.battles()))
     }
 
-    /// The weight of each battle of `pairs[k]` (1 without reweighting).
+    /// The weight of each battle of `pairs[k]`: 1 / max(its battles, floor), 1 without reweighting.
     pub fn weight(&self, k: usize) -> f64 {
-        self.weights.as_ref().and_then(|w| w.get(k)).copied().unwrap_or(1.0)
+        match (self.reweight, self.pairs.get(k)) {
+            (Some(floor), Some(p)) => 1.0 / p.battles().max(floor).max(1) as f64,
+            _ => 1.0,
+        }
+    }
+
+    /// Every pair's weight, for refits of resampled or reduced counts (which keep the full data's
+    /// weights); `None` without reweighting.
+    pub fn weights(&self) -> Option<Vec<f64>> {
+        pair_weights(&self.pairs, self.reweight)
     }
 
     /// The Fisher information (negative Hessian of the weighted log-likelihood) of `pairs` at `theta`:
@@ -438,7 +446,6 @@ pub fn rate_from(
         pairs,
         theta: fit.theta,
         anchor_at,
-        weights,
         reweight: options.reweight,
     })
 }

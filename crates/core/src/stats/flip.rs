@@ -168,6 +168,8 @@ struct Board<'r> {
     ratings: &'r Ratings,
     cells: Vec<Cell>,
     base: Cholesky,
+    /// The full data's battle weights, which a removal keeps.
+    weights: Option<Vec<f64>>,
 }
 
 /// Most conjugate-gradient iterations per solve, and Newton steps per refit, before falling back to a
@@ -184,7 +186,7 @@ const REFIT_TOLERANCE: f64 = 1e-10;
 impl<'r> Board<'r> {
     fn new(ratings: &'r Ratings) -> Result<Self, FlipError> {
         let base = factor_grounded(&ratings.information_at(&ratings.pairs, &ratings.theta))?;
-        Ok(Self { ratings, cells: cells(&ratings.pairs), base })
+        Ok(Self { ratings, cells: cells(&ratings.pairs), base, weights: ratings.weights() })
     }
 
     /// `H x` for the weighted information matrix of `pairs` at `theta`.
@@ -294,7 +296,7 @@ impl<'b> Target<'b> {
             let step = self.board.solve(&pairs, &theta, &grad)?;
             theta.iter_mut().zip(&step).for_each(|(t, d)| *t += d);
         }
-        let weights = self.ratings.weights.as_deref();
+        let weights = self.board.weights.as_deref();
         Ok(fit_weighted(n, &pairs, weights, Some(start), FitOptions::default())?.theta)
     }
 
