@@ -3,10 +3,12 @@
 use std::io::{BufReader, IsTerminal, Write};
 use std::path::Path;
 
-use super::{CliError, Files, ReportFormat, read_limited};
+use super::terminal::{FindingsArg, summary_options};
+use super::{AuditFormat, CliError, Files, read_limited};
 use crate::api::audit::AuditReport;
 use crate::api::{self, Options};
 use crate::primitives::limits::MAX_NOTE_BYTES;
+use crate::render::html::HtmlOptions;
 use crate::store::{SystemMeter, keys, packs};
 
 /// Records between two progress updates on a terminal.
@@ -24,20 +26,41 @@ pub fn read_checkpoint_text(path: &Path) -> Result<String, CliError> {
     String::from_utf8(bytes).map_err(|_| CliError::usage(format!("{}: not UTF-8; not a checkpoint", path.display())))
 }
 
-/// Runs the whole audit and returns the report (does not print it).
-pub fn build(
-    path: &Path,
-    trust: &Path,
-    policy: &Path,
-    checkpoint: Option<&Path>,
-    allow_override: bool,
-) -> Result<AuditReport, CliError> {
-    let trust = keys::read_verifying_key(trust).map_err(CliError::usage)?;
-    let pack = packs::load(policy).map_err(CliError::usage)?;
-    let note = checkpoint.map(read_checkpoint_text).transpose()?;
-    let ledger = open_ledger(path)?;
+/// The files an audit reads.
+#[derive(Debug, Clone, Copy)]
+pub struct AuditFiles<'a> {
+    /// The ledger.
+    pub ledger: &'a Path,
+    /// The operator's public key.
+    pub trust: &'a Path,
+    /// The policy pack.
+    pub policy: &'a Path,
+    /// A signed checkpoint the ledger must match or extend.
+    pub checkpoint: Option<&'a Path>,
+}
+
+/// How an audit is shown.
+#[derive(Debug, Clone, Copy)]
+pub struct Output<'a> {
+    /// The format.
+    pub format: AuditFormat,
+    /// Where to write it (stdout when absent).
+    pub out: Option<&'a Path>,
+    /// `--findings`.
+    pub findings: Option<FindingsArg>,
+    /// `--all-ratings`.
+    pub all_ratings: bool,
+}
+
+/// Runs the whole audit and returns the report (does not print it). `detail` keeps what the HTML
+/// report adds: the cited records and the board over time.
+pub fn build(files: &AuditFiles<'_>, allow_override: bool, detail: bool) -> Result<AuditReport, CliError> {
+    let trust = keys::read_verifying_key(files.trust).map_err(CliError::usage)?;
+    let pack = packs::load(files.policy).map_err(CliError::usage)?;
+    let note = files.checkpoint.map(read_checkpoint_text).transpose()?;
+    let ledger = open_ledger(files.ledger)?;
     let progress = std::io::stderr().is_terminal();
-    let options = Options { at: None, allow_override, meter: Some(SystemMeter::shared()) };
+    let options = Options { at: None, allow_override, meter: Some(SystemMeter::shared()), detail };
     let mut seen = 0;
     let report = api::audit(
         ledger,
@@ -56,33 +79,38 @@ pub fn build(
     if progress && seen >= PROGRESS_EVERY {
         let _ = writeln!(std::io::stderr().lock());
     }
-    report.map_err(|e| CliError::api(e, &Files { ledger: Some(path), checkpoint }))
+    report.map_err(|e| CliError::api(e, &Files { ledger: Some(files.ledger), checkpoint: files.checkpoint }))
 }
 
-/// Renders an audit in `format`.
-pub fn render(audit: &AuditReport, format: ReportFormat) -> Result<String, CliError> {
-    Ok(match format {
-        ReportFormat::Table => audit.to_table(),
-        ReportFormat::Json => audit.to_json().map_err(CliError::usage)?,
-        ReportFormat::Markdown => audit.to_markdown(),
+/// Renders an audit as `output` asks. The table is the summary-first form on a terminal (or with
+/// `--findings`), else complete.
+pub fn render(audit: &AuditReport, output: &Output<'_>) -> Result<String, CliError> {
+    Ok(match output.format {
+        AuditFormat::Table => match summary_options(output.findings).filter(|_| output.out.is_none()) {
+            Some(o) => audit.to_summary(&o),
+            None => audit.to_table(),
+        },
+        AuditFormat::Json => audit.to_json().map_err(CliError::usage)?,
+        AuditFormat::Markdown => audit.to_markdown(),
+        AuditFormat::Html => audit.to_html(&HtmlOptions { all_ratings: output.all_ratings }),
     })
 }
 
 /// `fairboard audit --ledger FILE --trust OP.pub --policy PACK [--checkpoint CP] [--format …] [--out PATH]`.
-pub fn audit(
-    path: &Path,
-    trust: &Path,
-    policy: &Path,
-    checkpoint: Option<&Path>,
-    format: ReportFormat,
-    out: Option<&Path>,
-    allow_override: bool,
-) -> Result<(), CliError> {
-    let audit = build(path, trust, policy, checkpoint, allow_override)?;
-    let text = render(&audit, format)?;
-    match out {
+pub fn audit(files: &AuditFiles<'_>, output: &Output<'_>, allow_override: bool) -> Result<(), CliError> {
+    let audit = build(files, allow_override, output.format == AuditFormat::Html)?;
+    let text = render(&audit, output)?;
+    match output.out {
         Some(o) => std::fs::write(o, text).map_err(|e| CliError::usage(format!("{}: {e}", o.display())))?,
         None => out!("{text}"),
+    }
+    if output.out.is_none() && output.format == AuditFormat::Table && summary_options(output.findings).is_some() {
+        outln!(
+            "full report: fairboard audit --ledger {} --trust {} --policy {} --format html --out report.html (every finding: --findings all)",
+            files.ledger.display(),
+            files.trust.display(),
+            files.policy.display()
+        );
     }
     if audit.fails() {
         let why = if audit.verification.ok {
@@ -91,7 +119,11 @@ pub fn audit(
                 audit.report.summary.deny, audit.report.summary.errors
             )
         } else {
-            format!("{}: {}", path.display(), audit.verification.defect.as_deref().unwrap_or("verification failed"))
+            format!(
+                "{}: {}",
+                files.ledger.display(),
+                audit.verification.defect.as_deref().unwrap_or("verification failed")
+            )
         };
         return Err(CliError::fail(format!("audit failed: {why}")));
     }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::CliError;
 use crate::render::audit::md_table;
+use crate::render::html::HtmlOptions;
 use crate::sim::{self, Scenario, Truth};
 use crate::stats::selection::{self, Selection};
 
@@ -121,7 +122,12 @@ pub fn truth_markdown(truth: &Truth, selections: &[Selection]) -> String {
 }
 
 /// `fairboard demo [--scenario FILE] [--out DIR] [--seed S]`.
-pub fn demo(scenario: Option<&Path>, out: Option<&Path>, seed: u64) -> Result<(), CliError> {
+pub fn demo(
+    scenario: Option<&Path>,
+    out: Option<&Path>,
+    seed: u64,
+    findings: Option<super::terminal::FindingsArg>,
+) -> Result<(), CliError> {
     let scenario = match scenario {
         Some(p) => Scenario::load(p).map_err(CliError::usage)?,
         None => Scenario::parse("examples/illusion.yaml (built in)", ILLUSION).map_err(CliError::usage)?,
@@ -133,21 +139,46 @@ pub fn demo(scenario: Option<&Path>, out: Option<&Path>, seed: u64) -> Result<()
     let simulation = sim::simulate(&scenario, seed).map_err(CliError::usage)?;
     let written =
         sim::write_ledger(&dir, &simulation.leaderboard, &simulation.timeline, seed).map_err(CliError::usage)?;
-    let audit = super::audit_cmds::build(&written.ledger, &written.operator_pub, &written.policy, None, false)?;
+    let files = super::audit_cmds::AuditFiles {
+        ledger: &written.ledger,
+        trust: &written.operator_pub,
+        policy: &written.policy,
+        checkpoint: None,
+    };
+    let audit = super::audit_cmds::build(&files, false, true)?;
     let truth = truth_markdown(&simulation.truth, &audit.best_of_n);
     let report = dir.join("report.md");
     std::fs::write(&report, format!("{}{truth}", audit.to_markdown()))
         .map_err(|e| CliError::usage(format!("{}: {e}", report.display())))?;
-    out!("{}", audit.to_table());
-    outln!("{truth}");
+    let html = dir.join("report.html");
+    std::fs::write(&html, audit.to_html(&HtmlOptions::default()))
+        .map_err(|e| CliError::usage(format!("{}: {e}", html.display())))?;
+    let summary = super::terminal::summary_options(findings);
+    match &summary {
+        Some(o) => {
+            out!("{}", audit.to_summary(o));
+            outln!(
+                "\nthe simulation's ground truth (best-of-N, disclosed and adjusted against true skill) is in {}",
+                report.display()
+            );
+        }
+        None => {
+            out!("{}", audit.to_table());
+            outln!("{truth}");
+        }
+    }
     outln!(
-        "wrote {} ({} records), {} (+ operator.key), {} and {}",
+        "wrote {} ({} records), {} (+ operator.key), {}, {} and {}",
         written.ledger.display(),
         written.records,
         written.operator_pub.display(),
         written.policy.display(),
-        report.display()
+        report.display(),
+        html.display()
     );
+    if summary.is_some() {
+        outln!("full report: {} (open it in a browser; every finding here: --findings all)", html.display());
+    }
     outln!(
         "re-run the audit: fairboard audit --ledger {} --trust {} --policy {}",
         written.ledger.display(),

@@ -24,6 +24,7 @@ mod demo_cmds;
 mod ledger_cmds;
 mod policy_cmds;
 mod stats_cmds;
+mod terminal;
 mod transparency_cmds;
 
 use transparency_cmds::read_limited;
@@ -143,6 +144,19 @@ pub enum ReportFormat {
     Markdown,
 }
 
+/// Output format of `audit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    /// Aligned text for terminals (summary first on a terminal).
+    Table,
+    /// One JSON object (schemas/report.json plus the audit's sections).
+    Json,
+    /// Markdown for publishing.
+    Markdown,
+    /// One self-contained HTML page with charts (no network, opens from disk).
+    Html,
+}
+
 #[derive(Debug, Subcommand)]
 enum PolicyCommand {
     /// Run policy test cases (YAML fixtures with expected findings) found under DIR.
@@ -181,6 +195,10 @@ enum Command {
         /// The provider whose plan it is: its findings are shown first, with what to do instead.
         #[arg(long = "as", value_name = "PROVIDER", requires = "plan")]
         as_provider: Option<String>,
+        /// Table format: findings shown per rule, a number or `all` (default on a terminal: 3, with
+        /// the per-rule summary first; piped output without this flag is the complete table).
+        #[arg(long, value_name = "N|all")]
+        findings: Option<terminal::FindingsArg>,
     },
     /// Audit a ledger: verify it against the operator's key, check the policy, recompute the ratings,
     /// and report battle, data and deprecation shares per provider and license class.
@@ -198,14 +216,22 @@ enum Command {
         #[arg(long)]
         checkpoint: Option<PathBuf>,
         /// Output format.
-        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-        format: ReportFormat,
+        #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+        format: AuditFormat,
         /// Write the report here instead of stdout.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Evaluate even if the pack's digest differs from the one the ledger adopted.
         #[arg(long)]
         policy_override: bool,
+        /// Table format: findings shown per rule, a number or `all` (default on a terminal: 3, with
+        /// the per-rule summary first; piped output without this flag is the complete table).
+        #[arg(long, value_name = "N|all")]
+        findings: Option<terminal::FindingsArg>,
+        /// HTML format: draw every rated model in the ratings chart (default: the top 30, with a
+        /// box to show all).
+        #[arg(long)]
+        all_ratings: bool,
     },
     /// Simulate a realistic arena (about 40 providers, 250 models, a year of battles), write its signed
     /// ledger, audit it, and print the audit. Exits 0 when it ran, whatever the findings.
@@ -220,6 +246,10 @@ enum Command {
         /// Random seed: the same seed and scenario give the same ledger.
         #[arg(long, default_value_t = demo_cmds::DEFAULT_SEED)]
         seed: u64,
+        /// Findings printed per rule, a number or `all` (default on a terminal: 3, with the per-rule
+        /// summary first; piped output without this flag is the complete audit).
+        #[arg(long, value_name = "N|all")]
+        findings: Option<terminal::FindingsArg>,
     },
     /// Policy authoring tools.
     #[command(subcommand)]
@@ -399,16 +429,25 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Check { ledger, policy, at, format, policy_override, plan, as_provider } => match plan {
+        Command::Check { ledger, policy, at, format, policy_override, plan, as_provider, findings } => match plan {
             Some(plan) => {
                 policy_cmds::what_if(&ledger, &policy, &plan, as_provider.as_deref(), format, policy_override)
             }
-            None => policy_cmds::check(&ledger, &policy, at.as_deref(), format, policy_override),
+            None => policy_cmds::check(&ledger, &policy, at.as_deref(), format, policy_override, findings),
         },
-        Command::Audit { ledger, trust, policy, checkpoint, format, out, policy_override } => {
-            audit_cmds::audit(&ledger, &trust, &policy, checkpoint.as_deref(), format, out.as_deref(), policy_override)
+        Command::Audit { ledger, trust, policy, checkpoint, format, out, policy_override, findings, all_ratings } => {
+            let files = audit_cmds::AuditFiles {
+                ledger: &ledger,
+                trust: &trust,
+                policy: &policy,
+                checkpoint: checkpoint.as_deref(),
+            };
+            let output = audit_cmds::Output { format, out: out.as_deref(), findings, all_ratings };
+            audit_cmds::audit(&files, &output, policy_override)
         }
-        Command::Demo { scenario, out, seed } => demo_cmds::demo(scenario.as_deref(), out.as_deref(), seed),
+        Command::Demo { scenario, out, seed, findings } => {
+            demo_cmds::demo(scenario.as_deref(), out.as_deref(), seed, findings)
+        }
         Command::Policy(PolicyCommand::Test { dir, policy }) => policy_cmds::test(&dir, policy.as_deref()),
         Command::Keygen { out } => ledger_cmds::keygen(&out),
         Command::Init { ledger, key, leaderboard, time } => {

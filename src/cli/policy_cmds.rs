@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::audit_cmds::open_ledger;
+use super::terminal::{FindingsArg, summary_options};
 use super::{CliError, Files, ReportFormat};
 use crate::api::report::Report;
 use crate::api::{self, Options};
@@ -19,10 +20,13 @@ pub fn parse_at(at: Option<&str>) -> Result<Option<i64>, CliError> {
     .transpose()
 }
 
-/// Prints a report in the chosen format.
-pub fn print_report(report: &Report, format: ReportFormat) -> Result<(), CliError> {
+/// Prints a report in the chosen format (the table summary-first on a terminal or with `--findings`).
+pub fn print_report(report: &Report, format: ReportFormat, findings: Option<FindingsArg>) -> Result<(), CliError> {
     let text = match format {
-        ReportFormat::Table => report.to_table(),
+        ReportFormat::Table => match summary_options(findings) {
+            Some(o) => report.to_summary(&o),
+            None => report.to_table(),
+        },
         ReportFormat::Json => report.to_json().map_err(CliError::usage)?,
         ReportFormat::Markdown => report.to_markdown(),
     };
@@ -42,12 +46,13 @@ pub fn check(
     at: Option<&str>,
     format: ReportFormat,
     allow_override: bool,
+    findings: Option<FindingsArg>,
 ) -> Result<(), CliError> {
     let at = parse_at(at)?;
     let pack = packs::load(policy).map_err(CliError::usage)?;
-    let options = Options { at, allow_override, meter: Some(SystemMeter::shared()) };
+    let options = Options { at, allow_override, meter: Some(SystemMeter::shared()), detail: false };
     let report = api::check(open_ledger(path)?, &pack, &options).map_err(|e| check_error(e, path))?;
-    print_report(&report, format)?;
+    print_report(&report, format, findings)?;
     if report.fails() {
         return Err(CliError::fail(format!(
             "policy `{}` failed: {} deny finding(s), {} rule error(s)",
@@ -68,7 +73,7 @@ pub fn what_if(
 ) -> Result<(), CliError> {
     let pack = packs::load(policy).map_err(CliError::usage)?;
     let plan = packs::load_plan(plan).map_err(CliError::usage)?;
-    let options = Options { at: None, allow_override, meter: Some(SystemMeter::shared()) };
+    let options = Options { at: None, allow_override, meter: Some(SystemMeter::shared()), detail: false };
     let report =
         api::what_if(open_ledger(path)?, &pack, &plan, provider, &options).map_err(|e| check_error(e, path))?;
     let text = match format {

@@ -135,7 +135,7 @@ pub fn check(request: &str) -> String {
     run(|| {
         let r: CheckRequest = parse(request)?;
         let pack = pack(r.policy.as_deref(), r.scripts)?;
-        let options = Options { at: at(r.at.as_deref())?, allow_override: r.allow_override, meter: None };
+        let options = Options { at: at(r.at.as_deref())?, allow_override: r.allow_override, ..Options::default() };
         Ok(api::check(r.ledger.as_bytes(), &pack, &options).map(|v| to_value(&v)).and_then(ok))
     })
 }
@@ -159,7 +159,7 @@ pub fn audit(request: &str) -> String {
         let r: AuditRequest = parse(request)?;
         let trust = trust_key(&r.trust)?;
         let pack = pack(r.policy.as_deref(), r.scripts)?;
-        let options = Options { at: None, allow_override: r.allow_override, meter: None };
+        let options = Options { allow_override: r.allow_override, ..Options::default() };
         let report = api::audit(r.ledger.as_bytes(), &trust, &pack, r.checkpoint.as_deref(), &options, |_| {}, 0);
         Ok(report.map(|v| to_value(&v)).and_then(ok))
     })

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::api::evidence::EvidenceRecord;
 use crate::api::report::Report;
 use crate::facts::Facts;
 use crate::ledger::event::License;
@@ -32,6 +33,9 @@ pub struct Verification {
     /// The first defect, if any: line and reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub defect: Option<String>,
+    /// The defect's 1-based ledger line, when it is in the ledger (not in the checkpoint).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub defect_line: Option<u64>,
     /// The checkpoint the ledger was compared with, if one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<String>,
@@ -79,6 +83,33 @@ pub struct ClassRow {
     pub deprecated_silent: u64,
     /// All deprecations over public models.
     pub deprecation_rate: f64,
+    /// Public models not deprecated but silently inactive, as the pack's `deprecation-parity` rule
+    /// counts them (fewer than `inactive_battles_per_day · window_days` battles in the last
+    /// `window_days`); absent without that rule or when the battles do not cover the window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub inactive: Option<u64>,
+    /// Deprecated or inactive public models over public models: the rate that rule compares.
+    pub retirement_rate: f64,
+}
+
+/// How `deprecation-parity` counts a silent retirement (its parameters).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Inactivity {
+    /// Battles a day below which a public model counts as retired.
+    pub battles_per_day: f64,
+    /// The window those battles are counted over, in days.
+    pub window_days: i64,
+}
+
+impl Inactivity {
+    /// The parameters of `report`'s enabled `deprecation-parity` rule, if it has one.
+    pub fn of(report: &Report) -> Option<Self> {
+        let r = report.enabled_rule("deprecation-parity")?;
+        Some(Self {
+            battles_per_day: r.param("inactive_battles_per_day")?,
+            window_days: r.param("window_days")? as i64,
+        })
+    }
 }
 
 /// A rating row.
@@ -118,6 +149,64 @@ pub struct RatingsSummary {
 /// shows.
 pub const FLIP_DEPTH: usize = 20;
 
+/// The board over time: what the battle-share and private-variant charts draw.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Timeline {
+    /// Each period's start (RFC 3339), in ledger order.
+    pub period_start: Vec<String>,
+    /// Each period's battles.
+    pub period_battles: Vec<u64>,
+    /// Each provider's battles in each period (0 where it had none), one entry per period.
+    pub provider_battles: BTreeMap<String, Vec<u64>>,
+    /// Each provider's open private tests after every start or end of one: (time, open), in time
+    /// order.
+    pub open_private: BTreeMap<String, Vec<(String, u32)>>,
+}
+
+/// The board's periods and private tests over time.
+pub fn timeline(facts: &Facts) -> Timeline {
+    let n = facts.periods.len();
+    let mut provider_battles: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for (i, p) in facts.periods.iter().enumerate() {
+        for (provider, b) in &p.provider_battles {
+            provider_battles.entry(provider.clone()).or_insert_with(|| vec![0; n])[i] = *b;
+        }
+    }
+    let mut changes: BTreeMap<&str, Vec<(i64, u64, i32)>> = BTreeMap::new();
+    for t in &facts.private_tests {
+        let c = changes.entry(t.provider.as_str()).or_default();
+        c.push((t.start.1, t.start.0, 1));
+        if let Some(end) = t.end {
+            c.push((end.1, end.0, -1));
+        }
+    }
+    let open_private = changes
+        .into_iter()
+        .map(|(provider, mut c)| {
+            c.sort_unstable();
+            let mut open = 0i32;
+            let steps = c
+                .into_iter()
+                .map(|(at, _, d)| {
+                    open += d;
+                    (rfc3339(at), open.max(0) as u32)
+                })
+                .collect();
+            (provider.to_owned(), steps)
+        })
+        .collect();
+    Timeline {
+        period_start: facts.periods.iter().map(|p| rfc3339(p.span.0)).collect(),
+        period_battles: facts.periods.iter().map(|p| p.battles).collect(),
+        provider_battles,
+        open_private,
+    }
+}
+
+fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, crate::primitives::time::format)
+}
+
 /// The whole audit.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct AuditReport {
@@ -135,6 +224,12 @@ pub struct AuditReport {
     pub providers: Vec<ProviderRow>,
     /// Per license class.
     pub license_classes: Vec<ClassRow>,
+    /// The board over time; only when [`crate::api::Options::detail`] asked for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Timeline>,
+    /// The records the findings cite, by seq; only with [`crate::api::Options::detail`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<EvidenceRecord>,
 }
 
 fn share(part: u64, whole: u64) -> f64 {
@@ -203,8 +298,16 @@ pub fn provider_rows(facts: &Facts) -> Vec<ProviderRow> {
         .collect()
 }
 
-/// Per-license-class rows, in the order proprietary, open_weights, open_source.
-pub fn class_rows(facts: &Facts) -> Vec<ClassRow> {
+/// Per-license-class rows, in the order proprietary, open_weights, open_source; silent inactivity
+/// counted as `inactivity` says (none: only recorded deprecations).
+pub fn class_rows(facts: &Facts, inactivity: Option<Inactivity>) -> Vec<ClassRow> {
+    // As deprecation-parity judges it: only when the battles cover the whole window, and only models
+    // registered before it.
+    let window = inactivity.and_then(|i| {
+        let from = facts.now - i.window_days * 86_400_000;
+        let covered = facts.periods.first().is_some_and(|p| p.span.0 <= from);
+        covered.then(|| (from, i.battles_per_day * i.window_days as f64, facts.battles_in(from, facts.now + 1)))
+    });
     let total_appearances: u64 = 2 * facts.periods.iter().map(|p| p.battles).sum::<u64>();
     let total_data: u64 = facts.data_releases.iter().map(|d| d.records).sum();
     // A provider's class for data shares: the class of most of its public models (ties: the first
@@ -230,6 +333,16 @@ pub fn class_rows(facts: &Facts) -> Vec<ClassRow> {
             let deps: Vec<bool> =
                 models.iter().filter_map(|(id, _)| facts.deprecation_of(id)).map(|d| d.public).collect();
             let public = deps.iter().filter(|p| **p).count() as u64;
+            let inactive = window.as_ref().map(|(from, threshold, recent)| {
+                models
+                    .iter()
+                    .filter(|(id, m)| {
+                        m.deprecation.is_none()
+                            && m.registered.1 <= *from
+                            && (recent.get(id.as_str()).copied().unwrap_or(0) as f64) < *threshold
+                    })
+                    .count() as u64
+            });
             ClassRow {
                 license: license.as_str().to_owned(),
                 public_models: models.len() as u64,
@@ -238,6 +351,8 @@ pub fn class_rows(facts: &Facts) -> Vec<ClassRow> {
                 deprecated_public: public,
                 deprecated_silent: deps.len() as u64 - public,
                 deprecation_rate: share(deps.len() as u64, models.len() as u64),
+                inactive,
+                retirement_rate: share(deps.len() as u64 + inactive.unwrap_or(0), models.len() as u64),
             }
         })
         .collect()

@@ -8,6 +8,7 @@
 
 pub mod audit;
 mod error;
+pub mod evidence;
 pub mod pin;
 pub mod prove;
 pub mod report;
@@ -33,7 +34,7 @@ use crate::primitives::{crypto, time};
 use crate::stats::pairs::{Comparisons, PeriodFilter};
 use crate::stats::scores::scoreboard;
 use crate::stats::{AnchorSpec, CiMethod, Scoreboard};
-use audit::{AuditReport, Verification, best_of_n, class_rows, provider_rows, ratings};
+use audit::{AuditReport, Inactivity, Verification, best_of_n, class_rows, provider_rows, ratings, timeline};
 use report::{LedgerInfo, PlanReport, PolicyOverride, Report};
 
 /// What a successful verification found.
@@ -59,6 +60,9 @@ pub struct Options {
     /// The meter for the sandbox's seconds and memory backstops; `None` leaves the operation, size,
     /// findings and stack limits.
     pub meter: Option<SharedMeter>,
+    /// `audit` only: also keep what the HTML report shows beyond the JSON report, the records the
+    /// findings cite ([`AuditReport::evidence`]) and the board over time ([`AuditReport::timeline`]).
+    pub detail: bool,
 }
 
 /// Verifies `ledger` under the trusted operator key and, if given, against a signed checkpoint
@@ -126,8 +130,9 @@ fn ledger_info(facts: &Facts) -> LedgerInfo {
 pub fn check_facts(pack: &PolicyPack, facts: Facts, options: &Options) -> Result<Report, ApiError> {
     let policy_override = adoption(pack, &facts, options.allow_override)?;
     let info = ledger_info(&facts);
-    let evaluation = evaluate(pack, Arc::new(facts), options.meter.as_ref());
-    let mut report = Report::new(pack, info, evaluation);
+    let facts = Arc::new(facts);
+    let evaluation = evaluate(pack, Arc::clone(&facts), options.meter.as_ref());
+    let mut report = Report::new(pack, info, evaluation).with_subject_providers(&facts);
     report.policy_override = policy_override;
     Ok(report)
 }
@@ -173,15 +178,20 @@ pub fn audit(
 ) -> Result<AuditReport, ApiError> {
     let mut progress = progress;
     let mut builder = FactsBuilder::new(options.at);
+    let mut collector = options.detail.then(evidence::Collector::default);
     let mut seen = 0u64;
     let result = verify_with(ledger, trust, checkpoint, |r| {
         builder.push(r);
+        if let Some(c) = collector.as_mut() {
+            c.push(r);
+        }
         seen += 1;
         if every > 0 && seen.is_multiple_of(every) {
             progress(seen);
         }
     });
-    let mut verification = Verification { ok: false, records: 0, head: String::new(), defect: None, checkpoint: None };
+    let mut verification =
+        Verification { ok: false, records: 0, head: String::new(), defect: None, defect_line: None, checkpoint: None };
     match result {
         Ok(v) => {
             verification.ok = true;
@@ -189,7 +199,10 @@ pub fn audit(
             verification.head = v.head;
             verification.checkpoint = v.checkpoint.map(|c| c.describe());
         }
-        Err(ApiError::Defect(d)) => verification.defect = Some(d.to_string()),
+        Err(ApiError::Defect(d)) => {
+            verification.defect = Some(d.to_string());
+            verification.defect_line = Some(d.line);
+        }
         Err(ApiError::Checkpoint(e)) if e.is_verification() => {
             verification.defect = Some(format!("checkpoint: {e}"));
         }
@@ -204,6 +217,8 @@ pub fn audit(
             best_of_n: vec![],
             providers: vec![],
             license_classes: vec![],
+            timeline: None,
+            evidence: vec![],
         });
     }
     let facts = builder.finish()?;
@@ -212,15 +227,18 @@ pub fn audit(
     let facts = Arc::new(facts);
     let (evaluation, rated) =
         rayon::join(|| evaluate(pack, Arc::clone(&facts), options.meter.as_ref()), || ratings(&facts));
-    let mut report = Report::new(pack, info, evaluation);
+    let mut report = Report::new(pack, info, evaluation).with_subject_providers(&facts);
     report.policy_override = policy_override;
     let (summary, board) = rated.map_or((None, None), |(s, b)| (Some(s), Some(b)));
+    let cited = report.findings.iter().flat_map(|f| f.evidence.iter().copied()).collect();
     Ok(AuditReport {
         verification,
         best_of_n: best_of_n(&facts, board.as_ref()),
         providers: provider_rows(&facts),
-        license_classes: class_rows(&facts),
+        license_classes: class_rows(&facts, Inactivity::of(&report)),
         ratings: summary,
+        timeline: options.detail.then(|| timeline(&facts)),
+        evidence: collector.map(|c| c.finish(&cited)).unwrap_or_default(),
         report,
     })
 }

@@ -3,8 +3,12 @@
 //!
 //! The JSON shape is pinned by `schemas/report.json` and never changes without a version bump.
 
-use serde::Serialize;
+use std::collections::BTreeMap;
 
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::facts::Facts;
 use crate::policy::{Evaluation, Finding, PolicyPack, RuleError, Severity};
 
 /// The policy a report was made under.
@@ -22,6 +26,47 @@ impl PolicyInfo {
     /// The name, version and digest of `pack`.
     pub fn of(pack: &PolicyPack) -> Self {
         Self { name: pack.name.clone(), version: pack.version.clone(), digest: pack.digest.clone() }
+    }
+}
+
+/// A rule of the pack as the report shows it: what it checks and with which parameters, so that a
+/// reader (and a chart's threshold line) need not open the pack.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RuleInfo {
+    /// Stable id.
+    pub id: String,
+    /// Severity of its findings.
+    pub severity: Severity,
+    /// Whether it ran.
+    pub enabled: bool,
+    /// Its parameters (a JSON object).
+    pub params: Value,
+    /// Why the rule exists, with its source.
+    pub rationale: String,
+    /// What to do instead, when it fires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remedy: Option<String>,
+}
+
+impl RuleInfo {
+    /// The rules of `pack`, in pack order.
+    pub fn of(pack: &PolicyPack) -> Vec<Self> {
+        pack.rules
+            .iter()
+            .map(|r| Self {
+                id: r.id.clone(),
+                severity: r.severity,
+                enabled: r.enabled,
+                params: r.params.clone(),
+                rationale: r.rationale.clone(),
+                remedy: r.remedy.clone(),
+            })
+            .collect()
+    }
+
+    /// The number parameter `name`, if the rule has one.
+    pub fn param(&self, name: &str) -> Option<f64> {
+        self.params.get(name).and_then(Value::as_f64)
     }
 }
 
@@ -59,7 +104,7 @@ pub struct PolicyOverride {
 }
 
 /// A policy report.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {
     /// The policy.
     pub policy: PolicyInfo,
@@ -74,6 +119,11 @@ pub struct Report {
     pub errors: Vec<RuleError>,
     /// Counts.
     pub summary: Summary,
+    /// The pack's rules, in pack order.
+    pub rules: Vec<RuleInfo>,
+    /// The provider of each finding subject that is a model, so that a summary can say which
+    /// providers a rule cites most when every subject is a different model.
+    pub subject_providers: BTreeMap<String, String>,
 }
 
 impl Report {
@@ -95,7 +145,24 @@ impl Report {
             findings: evaluation.findings,
             errors: evaluation.errors,
             summary,
+            rules: RuleInfo::of(pack),
+            subject_providers: BTreeMap::new(),
         }
+    }
+
+    /// Fills [`Report::subject_providers`] from the ledger's models.
+    pub fn with_subject_providers(mut self, facts: &Facts) -> Self {
+        for f in &self.findings {
+            if let Some(p) = facts.provider_of(&f.subject) {
+                self.subject_providers.insert(f.subject.clone(), p.to_owned());
+            }
+        }
+        self
+    }
+
+    /// The pack's rule `id`, if it is enabled.
+    pub fn enabled_rule(&self, id: &str) -> Option<&RuleInfo> {
+        self.rules.iter().find(|r| r.id == id && r.enabled)
     }
 
     /// True when the board failed the policy: a deny finding, or a deny rule that could not run.
@@ -105,7 +172,7 @@ impl Report {
 }
 
 /// What `check --plan` prints: the findings each planned step would introduce.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct PlanReport {
     /// The policy.
     pub policy: PolicyInfo,

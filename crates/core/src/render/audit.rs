@@ -1,7 +1,9 @@
 //! Renderings of an [`AuditReport`]: JSON (the whole model), a terminal table and Markdown.
 
+use super::format::{capitalise, interval, opt, pct, rating};
 use super::json::{RenderError, pretty};
-use super::report::findings_markdown;
+use super::report::{findings_markdown, summary_markdown};
+use super::summary::{TextOptions, summary_text};
 use super::text::table;
 use crate::api::audit::AuditReport;
 use crate::stats::flip::{Flip, Fragility};
@@ -70,21 +72,18 @@ pub fn top_flip_text(f: &Fragility) -> Option<String> {
     })
 }
 
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
-}
+/// What the best-of-N table shows, in words (Markdown and HTML).
+pub const SELECTION_METHOD: &str = "Releases after more than one private variant. The inflation at release is the empirical-Bayes estimate of how far picking the best of N lifted the released variant's pre-release rating (docs/statistics.md §5); votes recorded since the release were not selected, so the current rating carries only its pre-release share of it (inflation now), and the selection-adjusted rating subtracts that. The upper bound is the classical sigma*sqrt(2 ln N), diluted the same way.";
 
-fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
+/// The short best-of-N columns of the terminal summary.
+pub const SELECTION_SHORT_HEADER: [&str; 6] =
+    ["released model", "provider", "N (rated)", "rating at release", "inflation now", "selection-adjusted"];
 
-fn opt(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".into(), |v| format!("{v:.1}"))
-}
+/// Provider rows the terminal summary shows (by battle share).
+const SUMMARY_PROVIDERS: usize = 8;
 
-/// What the Markdown best-of-N table shows.
-const SELECTION_MARKDOWN: &str = "\n## Best-of-N selection\n\nReleases after more than one private variant. The inflation at release is the empirical-Bayes estimate of how far picking the best of N lifted the released variant's pre-release rating (docs/statistics.md §5); votes recorded since the release were not selected, so the current rating carries only its pre-release share of it (inflation now), and the selection-adjusted rating subtracts that. The upper bound is the classical sigma*sqrt(2 ln N), diluted the same way.\n\n";
+/// Rating rows the terminal summary shows.
+const SUMMARY_RATINGS: usize = 10;
 
 /// How many rating rows the text and Markdown forms show.
 const TOP_RATINGS: usize = 20;
@@ -95,20 +94,28 @@ impl AuditReport {
         pretty(self)
     }
 
-    fn verdict(&self) -> String {
+    /// The verdict in one sentence, the same in every form: `AUTHENTIC: N records verified under the
+    /// trusted operator key, head H` or `NOT AUTHENTIC: line N: reason`.
+    pub fn verdict_line(&self) -> String {
         let v = &self.verification;
-        let mut s = if v.ok {
+        if v.ok {
             format!("AUTHENTIC: {} records verified under the trusted operator key, head {}", v.records, v.head)
         } else {
             format!("NOT AUTHENTIC: {}", v.defect.as_deref().unwrap_or("verification failed"))
-        };
+        }
+    }
+
+    fn verdict(&self) -> String {
+        let v = &self.verification;
+        let mut s = self.verdict_line();
         if let Some(cp) = &v.checkpoint {
             s.push_str(&format!("\ncheckpoint: {cp}"));
         }
         s
     }
 
-    fn provider_table(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    /// The providers table.
+    pub fn provider_table(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
         let header = vec![
             "provider",
             "public models",
@@ -136,7 +143,8 @@ impl AuditReport {
         (header, rows)
     }
 
-    fn class_table(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    /// The license-class table.
+    pub fn class_table(&self) -> (Vec<&'static str>, Vec<Vec<String>>) {
         let header = vec![
             "license",
             "public models",
@@ -144,6 +152,8 @@ impl AuditReport {
             "data share",
             "deprecated (public/silent)",
             "deprecation rate",
+            "inactive",
+            "retirement rate",
         ];
         let rows = self
             .license_classes
@@ -156,26 +166,29 @@ impl AuditReport {
                     pct(c.data_share),
                     format!("{}/{}", c.deprecated_public, c.deprecated_silent),
                     pct(c.deprecation_rate),
+                    c.inactive.map_or_else(|| "-".into(), |n| n.to_string()),
+                    pct(c.retirement_rate),
                 ]
             })
             .collect();
         (header, rows)
     }
 
-    fn ratings_table(&self) -> Option<(Vec<&'static str>, Vec<Vec<String>>)> {
+    /// The ratings table: rank, model, rating, interval, battles, votes to flip with the next.
+    pub fn ratings_table(&self, top: usize) -> Option<(Vec<&'static str>, Vec<Vec<String>>)> {
         let r = self.ratings.as_ref()?;
         let header = vec!["rank", "model", "rating", "95% CI", "battles", "votes to flip with next"];
         let flips = r.votes_to_flip.as_ref().map_or(&[][..], |f| f.adjacent.as_slice());
         let rows = r
             .rows
             .iter()
-            .take(TOP_RATINGS)
+            .take(top)
             .map(|x| {
                 vec![
                     x.rank.to_string(),
                     x.model.clone(),
-                    format!("{:.1}", x.rating),
-                    format!("{:.1} .. {:.1}", x.ci_low, x.ci_high),
+                    rating(x.rating),
+                    interval(x.ci_low, x.ci_high),
                     x.battles.to_string(),
                     flips.iter().find(|f| f.upper == x.model).map_or_else(|| "-".into(), flip_cell),
                 ]
@@ -193,7 +206,7 @@ impl AuditReport {
         let mut out = format!("{}\n\n", self.verdict());
         if self.verification.ok {
             out.push_str(&self.report.to_table());
-            if let Some((h, rows)) = self.ratings_table() {
+            if let Some((h, rows)) = self.ratings_table(TOP_RATINGS) {
                 let r =
                     self.ratings.as_ref().map(|r| (r.method.clone(), r.rows.len(), r.unrateable.len(), r.components));
                 if let Some((method, n, u, c)) = r {
@@ -218,6 +231,49 @@ impl AuditReport {
             out.push_str("\nlicense classes:\n");
             out.push_str(&table(&h, &rows));
         }
+        out.push_str(&format!("\nresult: {}\n", if self.fails() { "FAIL" } else { "PASS" }));
+        out
+    }
+
+    /// The summary-first form for terminals: the verdict, one row per rule, the first findings of
+    /// each rule, the top ratings, the best-of-N releases in six columns and the providers with the
+    /// largest battle shares. [`AuditReport::to_table`] is the complete form.
+    pub fn to_summary(&self, options: &TextOptions) -> String {
+        let mut out = format!("{}\n", self.verdict());
+        if !self.verification.ok {
+            out.push_str("nothing was computed from this ledger's records\n");
+            out.push_str(&format!("\nresult: {}\n", if self.fails() { "FAIL" } else { "PASS" }));
+            return out;
+        }
+        out.push_str(&summary_text(&self.report, self.fails(), options));
+        if let (Some(r), Some((h, rows))) = (&self.ratings, self.ratings_table(SUMMARY_RATINGS)) {
+            out.push_str(&format!("\nratings ({}; {} rated), top {SUMMARY_RATINGS}:\n", r.method, r.rows.len()));
+            out.push_str(&table(&h, &rows));
+        }
+        if !self.best_of_n.is_empty() {
+            let rows: Vec<Vec<String>> = self
+                .best_of_n
+                .iter()
+                .map(|s| {
+                    let c = selection_cells(s);
+                    vec![c[0].clone(), c[1].clone(), c[2].clone(), c[5].clone(), c[9].clone(), c[10].clone()]
+                })
+                .collect();
+            out.push_str(&format!(
+                "\nbest-of-N selection ({} releases after more than one private variant):\n",
+                rows.len()
+            ));
+            out.push_str(&table(&SELECTION_SHORT_HEADER, &rows));
+        }
+        let (h, rows) = self.provider_table();
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by(|&a, &b| self.providers[b].battle_share.total_cmp(&self.providers[a].battle_share));
+        let shown: Vec<Vec<String>> = order.iter().take(SUMMARY_PROVIDERS).map(|&i| rows[i].clone()).collect();
+        out.push_str(&format!("\nproviders, top {} of {} by battle share:\n", shown.len(), rows.len()));
+        out.push_str(&table(&h, &shown));
+        let (h, rows) = self.class_table();
+        out.push_str("\nlicense classes:\n");
+        out.push_str(&table(&h, &rows));
         out.push_str(&format!("\nresult: {}\n", if self.fails() { "FAIL" } else { "PASS" }));
         out
     }
@@ -248,12 +304,13 @@ impl AuditReport {
                 o.adopted_digest, o.adopted_seq
             ));
         }
-        out.push_str("## Findings\n\n");
+        out.push_str(&summary_markdown(r));
+        out.push_str("\n## Findings\n\n");
         out.push_str(&findings_markdown(&r.findings));
         for e in &r.errors {
             out.push_str(&format!("\n* rule `{}` could not be evaluated: {}\n", e.rule, e.message));
         }
-        if let (Some(s), Some((h, rows))) = (&self.ratings, self.ratings_table()) {
+        if let (Some(s), Some((h, rows))) = (&self.ratings, self.ratings_table(TOP_RATINGS)) {
             out.push_str(&format!(
                 "\n## Ratings\n\n{}; {} rated, {} unrateable, {} comparison component(s). Top {TOP_RATINGS}:\n\n",
                 s.method,
@@ -268,7 +325,7 @@ impl AuditReport {
         }
         if !self.best_of_n.is_empty() {
             let (h, rows) = self.selection_table();
-            out.push_str(SELECTION_MARKDOWN);
+            out.push_str(&format!("\n## Best-of-N selection\n\n{SELECTION_METHOD}\n\n"));
             out.push_str(&md_table(&h, &rows));
         }
         let (h, rows) = self.provider_table();

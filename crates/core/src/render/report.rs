@@ -2,7 +2,10 @@
 //! terminals, Markdown for publishing. Output is deterministic: the same ledger and pack give the
 //! same bytes.
 
+use super::escape::markdown as md_escape;
+use super::format::evidence;
 use super::json::pretty;
+use super::summary::{NO_DENY, SUMMARY_HEADER, TextOptions, rule_summaries, summary_cells, summary_text};
 pub use super::text::table;
 use crate::api::report::{PlanReport, Report};
 use crate::policy::{Finding, Severity};
@@ -13,7 +16,19 @@ impl Report {
         pretty(self)
     }
 
-    /// A plain-text table for terminals.
+    /// The summary-first form for terminals: the result, one row per rule, the first findings of
+    /// each rule (all with [`super::summary::Shown::All`]), wrapped to the width.
+    pub fn to_summary(&self, options: &TextOptions) -> String {
+        format!(
+            "ledger: {} records, head {}
+{}",
+            self.ledger.records,
+            self.ledger.head,
+            summary_text(self, self.fails(), options)
+        )
+    }
+
+    /// The complete plain-text table (every finding on one line), for pipes and files.
     pub fn to_table(&self) -> String {
         let mut out = format!(
             "policy {} {} ({})\nledger: {} records, head {}, judged at {}\n\n",
@@ -80,6 +95,8 @@ impl Report {
                 o.adopted_digest, o.adopted_seq
             ));
         }
+        out.push_str(&summary_markdown(self));
+        out.push_str("\n## Findings\n\n");
         out.push_str(&findings_markdown(&self.findings));
         if !self.errors.is_empty() {
             out.push_str("\n## Rules that could not be evaluated\n\n");
@@ -94,6 +111,17 @@ impl Report {
 /// One finding on one line: `deny  rule-id  subject: message (evidence: seq, …)`.
 pub fn finding_line(f: &Finding) -> String {
     format!("{}  {}  {}: {} (evidence: {})", f.severity.as_str(), f.rule, f.subject, f.message, evidence(&f.evidence))
+}
+
+/// The `## Summary` section: one row per rule of the pack (the same rows as the terminal and HTML).
+pub fn summary_markdown(report: &Report) -> String {
+    let mut out = String::from("## Summary\n\n");
+    if report.summary.deny == 0 {
+        out.push_str(&format!("{NO_DENY}\n\n"));
+    }
+    let rows: Vec<Vec<String>> = rule_summaries(report).iter().map(summary_cells).collect();
+    out.push_str(&super::audit::md_table(&SUMMARY_HEADER, &rows));
+    out
 }
 
 /// Findings as a Markdown table (or a line saying there are none).
@@ -114,20 +142,6 @@ pub fn findings_markdown(findings: &[Finding]) -> String {
         ));
     }
     out
-}
-
-fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
-}
-
-/// Evidence seqs for people: all of them up to 12, else the first 10 and a count.
-fn evidence(seqs: &[u64]) -> String {
-    let shown: Vec<String> = seqs.iter().take(if seqs.len() > 12 { 10 } else { 12 }).map(u64::to_string).collect();
-    let mut s = shown.join(", ");
-    if seqs.len() > 12 {
-        s.push_str(&format!(", … ({} in all)", seqs.len()));
-    }
-    s
 }
 
 impl PlanReport {

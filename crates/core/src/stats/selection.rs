@@ -73,6 +73,11 @@ pub struct Variant {
     pub sigma: Option<f64>,
     /// Its battles recorded before the release.
     pub battles: u64,
+    /// The rating of its last `score_disclosed` before the release, if any (the score the provider
+    /// saw when it chose).
+    pub disclosed: Option<f64>,
+    /// Whether a score of it was retracted before the release.
+    pub retracted: bool,
 }
 
 /// The selection correction of one release as fixed at release time (depends on the ledger up to the
@@ -203,13 +208,27 @@ pub fn at_release(facts: &Facts, window_days: i64) -> Vec<AtRelease> {
                     rating: None,
                     sigma: None,
                     battles: 0,
+                    disclosed: None,
+                    retracted: false,
                 });
             }
         }
         if !variants.iter().any(|v| v.model == r.model) {
-            variants.push(Variant { model: r.model.clone(), seq: r.at.0, rating: None, sigma: None, battles: 0 });
+            variants.push(Variant {
+                model: r.model.clone(),
+                seq: r.at.0,
+                rating: None,
+                sigma: None,
+                battles: 0,
+                disclosed: None,
+                retracted: false,
+            });
         }
         variants.sort_by(|a, b| a.seq.cmp(&b.seq).then_with(|| a.model.cmp(&b.model)));
+        for v in &mut variants {
+            v.disclosed = facts.disclosures.iter().rfind(|d| d.model == v.model && d.at.0 < r.at.0).map(|d| d.rating);
+            v.retracted = facts.retractions.iter().any(|x| x.model == v.model && x.at.0 < r.at.0);
+        }
         let n = variants.len() as u64;
         let mut release = AtRelease {
             model: r.model.clone(),
