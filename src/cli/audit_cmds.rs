@@ -9,6 +9,7 @@ use crate::api::audit::AuditReport;
 use crate::api::{self, Options};
 use crate::primitives::limits::MAX_NOTE_BYTES;
 use crate::render::html::HtmlOptions;
+use crate::render::summary::wrap;
 use crate::store::{SystemMeter, keys, packs};
 
 /// Records between two progress updates on a terminal.
@@ -104,12 +105,21 @@ pub fn audit(files: &AuditFiles<'_>, output: &Output<'_>, allow_override: bool) 
         Some(o) => std::fs::write(o, text).map_err(|e| CliError::usage(format!("{}: {e}", o.display())))?,
         None => out!("{text}"),
     }
-    if output.out.is_none() && output.format == AuditFormat::Table && summary_options(output.findings).is_some() {
-        outln!(
-            "full report: fairboard audit --ledger {} --trust {} --policy {} --format html --out report.html (every finding: --findings all)",
-            files.ledger.display(),
-            files.trust.display(),
-            files.policy.display()
+    if let Some(o) =
+        summary_options(output.findings).filter(|_| output.out.is_none() && output.format == AuditFormat::Table)
+    {
+        out!(
+            "{}",
+            wrap(
+                &format!(
+                    "full report: fairboard audit --ledger {} --trust {} --policy {} --format html --out report.html (every finding here: --findings all)",
+                    files.ledger.display(),
+                    files.trust.display(),
+                    files.policy.display()
+                ),
+                o.width,
+                "  "
+            )
         );
     }
     if audit.fails() {

@@ -176,8 +176,15 @@ pub fn demo(
         report.display(),
         html.display()
     );
-    if summary.is_some() {
-        outln!("full report: {} (open it in a browser; every finding here: --findings all)", html.display());
+    if let Some(o) = &summary {
+        out!(
+            "{}",
+            crate::render::summary::wrap(
+                &format!("full report: {} (open it in a browser; every finding here: --findings all)", html.display()),
+                o.width,
+                "  "
+            )
+        );
     }
     outln!(
         "re-run the audit: fairboard audit --ledger {} --trust {} --policy {}",

@@ -3,7 +3,7 @@
 use super::format::{capitalise, interval, opt, pct, rating};
 use super::json::{RenderError, pretty};
 use super::report::{findings_markdown, summary_markdown};
-use super::summary::{TextOptions, summary_text};
+use super::summary::{TextOptions, summary_text, wrap};
 use super::text::table;
 use crate::api::audit::AuditReport;
 use crate::stats::flip::{Flip, Fragility};
@@ -239,7 +239,7 @@ impl AuditReport {
     /// each rule, the top ratings, the best-of-N releases in six columns and the providers with the
     /// largest battle shares. [`AuditReport::to_table`] is the complete form.
     pub fn to_summary(&self, options: &TextOptions) -> String {
-        let mut out = format!("{}\n", self.verdict());
+        let mut out: String = self.verdict().lines().map(|l| wrap(l, options.width, "  ")).collect();
         if !self.verification.ok {
             out.push_str("nothing was computed from this ledger's records\n");
             out.push_str(&format!("\nresult: {}\n", if self.fails() { "FAIL" } else { "PASS" }));
@@ -265,15 +265,24 @@ impl AuditReport {
             ));
             out.push_str(&table(&SELECTION_SHORT_HEADER, &rows));
         }
+        // The providers and classes in fewer columns, to fit a terminal; the full tables are in
+        // the complete form and the reports.
         let (h, rows) = self.provider_table();
         let mut order: Vec<usize> = (0..rows.len()).collect();
         order.sort_by(|&a, &b| self.providers[b].battle_share.total_cmp(&self.providers[a].battle_share));
-        let shown: Vec<Vec<String>> = order.iter().take(SUMMARY_PROVIDERS).map(|&i| rows[i].clone()).collect();
+        let pick = |h: &[&'static str], r: &[String], cols: &[usize]| -> (Vec<&'static str>, Vec<String>) {
+            (cols.iter().map(|&c| h[c]).collect(), cols.iter().map(|&c| r[c].clone()).collect())
+        };
+        let cols = [0, 1, 2, 3, 4, 5];
+        let shown: Vec<Vec<String>> =
+            order.iter().take(SUMMARY_PROVIDERS).map(|&i| pick(&h, &rows[i], &cols).1).collect();
         out.push_str(&format!("\nproviders, top {} of {} by battle share:\n", shown.len(), rows.len()));
-        out.push_str(&table(&h, &shown));
+        out.push_str(&table(&pick(&h, &h.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &cols).0, &shown));
         let (h, rows) = self.class_table();
+        let cols = [0, 1, 2, 3, 7];
+        let shown: Vec<Vec<String>> = rows.iter().map(|r| pick(&h, r, &cols).1).collect();
         out.push_str("\nlicense classes:\n");
-        out.push_str(&table(&h, &rows));
+        out.push_str(&table(&pick(&h, &h.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &cols).0, &shown));
         out.push_str(&format!("\nresult: {}\n", if self.fails() { "FAIL" } else { "PASS" }));
         out
     }

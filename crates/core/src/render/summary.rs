@@ -112,18 +112,22 @@ impl Default for TextOptions {
 
 /// The summary block: policy line, result, one row per rule; shared by `check` and `audit`.
 pub fn summary_text(report: &Report, fails: bool, o: &TextOptions) -> String {
-    let mut out = format!(
-        "policy {} {} ({}) · judged at {}\nresult: {} · {} deny, {} warn, {} info, {} rule errors\n",
-        report.policy.name,
-        report.policy.version,
-        report.policy.digest,
-        report.ledger.at,
+    let mut out = wrap(
+        &format!(
+            "policy {} {} ({}) · judged at {}",
+            report.policy.name, report.policy.version, report.policy.digest, report.ledger.at
+        ),
+        o.width,
+        "  ",
+    );
+    out.push_str(&format!(
+        "result: {} · {} deny, {} warn, {} info, {} rule errors\n",
         if fails { "FAIL" } else { "PASS" },
         report.summary.deny,
         report.summary.warn,
         report.summary.info,
         report.summary.errors
-    );
+    ));
     if let Some(ov) = &report.policy_override {
         out.push_str(&format!(
             "OVERRIDE: this pack is not the adopted one ({} at seq {})\n",

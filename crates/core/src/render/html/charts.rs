@@ -58,7 +58,7 @@ fn spec(description: &str, body: Value) -> Value {
             "range": {"category": PALETTE},
             "font": "system-ui, sans-serif",
             "axis": {"labelFontSize": 11, "titleFontSize": 12},
-            "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom", "columns": 3}
+            "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom", "columns": 3, "labelLimit": 320}
         }
     });
     if let (Some(s), Value::Object(b)) = (s.as_object_mut(), body) {
@@ -510,21 +510,38 @@ pub fn best_of_n(a: &AuditReport) -> Option<Chart> {
         }
     }
     let y = json!({"field": "release", "type": "nominal", "sort": null, "title": "release (provider, variants N)"});
-    let x = |field: &str| json!({"field": field, "type": "quantitative", "scale": {"zero": false}, "title": "rating (points)"});
+    let x = |field: &str| {
+        json!({"field": field, "type": "quantitative", "scale": {"zero": false},
+               "title": "rating (points): disclosed scores, current and selection-adjusted"})
+    };
+    // One colour scale for every layer, so that one legend names all six kinds of mark.
+    let roles = [
+        "the variant released",
+        "other variants",
+        "retracted before release",
+        "current rating",
+        "selection-adjusted rating",
+        "inflation now (current − adjusted)",
+    ];
+    let colour = |def: Value| {
+        let mut c = json!({"type": "nominal", "title": "mark",
+                           "scale": {"domain": roles, "range": [PALETTE[1], PALETTE[5], PALETTE[3], PALETTE[7], PALETTE[2], PALETTE[4]]}});
+        if let (Some(c), Value::Object(d)) = (c.as_object_mut(), def) {
+            c.extend(d);
+        }
+        c
+    };
     let layer = json!([
+        {"name": "inflation", "data": {"values": now}, "mark": {"type": "rule", "strokeWidth": 3, "opacity": 0.6},
+         "encoding": {"y": y, "x": x("adjusted"), "x2": {"field": "rating"}, "color": colour(json!({"datum": roles[5]}))}},
         {"name": "variant", "data": {"values": variants}, "mark": {"type": "point", "size": 45, "strokeWidth": 1.5},
-         "encoding": {"y": y, "x": {"field": "score", "type": "quantitative", "scale": {"zero": false}, "title": "rating (points): disclosed scores, current and selection-adjusted"},
-                      "color": {"field": "role", "type": "nominal", "title": "disclosed score of",
-                                "sort": ["the variant released", "other variants", "retracted before release"]},
-                      "shape": {"field": "role", "type": "nominal", "sort": ["the variant released", "other variants", "retracted before release"]},
+         "encoding": {"y": y, "x": x("score"), "color": colour(json!({"field": "role"})),
                       "tooltip": [{"field": "model"}, {"field": "score"}, {"field": "role"}]}},
-        {"name": "inflation", "data": {"values": now}, "mark": {"type": "rule", "strokeWidth": 3, "opacity": 0.5},
-         "encoding": {"y": y, "x": x("adjusted"), "x2": {"field": "rating"}, "color": {"datum": "inflation now (current − adjusted)"}}},
         {"name": "rating", "data": {"values": now}, "mark": {"type": "tick", "thickness": 2},
-         "encoding": {"y": y, "x": x("rating"), "color": {"datum": "current rating"},
+         "encoding": {"y": y, "x": x("rating"), "color": colour(json!({"datum": roles[3]})),
                       "tooltip": [{"field": "rating"}, {"field": "adjusted"}, {"field": "inflation"}, {"field": "expected", "title": "expected inflation"}]}},
         {"name": "adjusted", "data": {"values": now}, "mark": {"type": "point", "shape": "diamond", "filled": true, "size": 60},
-         "encoding": {"y": y, "x": x("adjusted"), "color": {"datum": "selection-adjusted rating"}}}
+         "encoding": {"y": y, "x": x("adjusted"), "color": colour(json!({"datum": roles[4]}))}}
     ]);
     let rows: Vec<Vec<String>> = a.best_of_n.iter().map(selection_cells).collect();
     let alt = html! {
