@@ -99,5 +99,7 @@ pub use fairboard_core::policy::pack::load_text as load_pack;
 pub use fairboard_core::policy::shipped::pack as shipped_pack;
 pub use fairboard_core::policy::source::{InlineOnly, ScriptSource, Scripts};
 pub use fairboard_core::policy::{Finding, PolicyPack, Severity};
+pub use fairboard_core::render::html::HtmlOptions;
+pub use fairboard_core::render::summary::{Shown, TextOptions};
 pub use fairboard_core::stats::Scoreboard;
 pub use fairboard_core::{canonical, crypto, time};

@@ -24,7 +24,15 @@ pub fn parse_at(at: Option<&str>) -> Result<Option<i64>, CliError> {
 pub fn print_report(report: &Report, format: ReportFormat, findings: Option<FindingsArg>) -> Result<(), CliError> {
     let text = match format {
         ReportFormat::Table => match summary_options(findings) {
-            Some(o) => report.to_summary(&o),
+            Some(o) => {
+                let mut text = report.to_summary(&o);
+                text.push_str(&crate::render::summary::wrap(
+                    "every finding: --findings all; the full report with the records each finding cites and charts: fairboard audit --format html",
+                    o.width,
+                    "  ",
+                ));
+                text
+            }
             None => report.to_table(),
         },
         ReportFormat::Json => report.to_json().map_err(CliError::usage)?,

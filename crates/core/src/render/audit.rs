@@ -77,7 +77,7 @@ pub const SELECTION_METHOD: &str = "Releases after more than one private variant
 
 /// The short best-of-N columns of the terminal summary.
 pub const SELECTION_SHORT_HEADER: [&str; 6] =
-    ["released model", "provider", "N (rated)", "rating at release", "inflation now", "selection-adjusted"];
+    ["released", "provider", "N (rated)", "at release", "inflation now", "adjusted"];
 
 /// Provider rows the terminal summary shows (by battle share).
 const SUMMARY_PROVIDERS: usize = 8;
@@ -247,7 +247,12 @@ impl AuditReport {
         }
         out.push_str(&summary_text(&self.report, self.fails(), options));
         if let (Some(r), Some((h, rows))) = (&self.ratings, self.ratings_table(SUMMARY_RATINGS)) {
-            out.push_str(&format!("\nratings ({}; {} rated), top {SUMMARY_RATINGS}:\n", r.method, r.rows.len()));
+            out.push('\n');
+            out.push_str(&wrap(
+                &format!("ratings ({}; {} rated), top {SUMMARY_RATINGS}:", r.method, r.rows.len()),
+                options.width,
+                "  ",
+            ));
             out.push_str(&table(&h, &rows));
         }
         if !self.best_of_n.is_empty() {

@@ -83,6 +83,29 @@ pub fn summary_cells(s: &RuleSummary<'_>) -> Vec<String> {
     ]
 }
 
+/// The summary as a terminal table: rule, severity, findings (with the status when the rule did not
+/// run), most cited, the last column cut to fit `width`.
+fn terminal_summary_table(summaries: &[RuleSummary<'_>], width: usize) -> String {
+    let findings = |s: &RuleSummary<'_>| match s.status() {
+        "ran" => s.findings.len().to_string(),
+        other => format!("{} ({other})", s.findings.len()),
+    };
+    let rule_w = summaries.iter().map(|s| s.rule.id.chars().count()).max().unwrap_or(4).max(4);
+    let count_w = summaries.iter().map(|s| findings(s).chars().count()).max().unwrap_or(0).max("findings".len());
+    let room = width.saturating_sub(rule_w + 2 + "severity".len() + 2 + count_w + 2).max(12);
+    let rows: Vec<Vec<String>> = summaries
+        .iter()
+        .map(|s| {
+            let mut cited = escape::terminal(&s.most_cited_text()).into_owned();
+            if cited.chars().count() > room {
+                cited = cited.chars().take(room - 1).collect::<String>() + "…";
+            }
+            vec![escape::terminal(&s.rule.id).into_owned(), s.rule.severity.as_str().into(), findings(s), cited]
+        })
+        .collect();
+    super::text::table(&["rule", "severity", "findings", "most cited"], &rows)
+}
+
 /// The sentence for a report without deny findings, the same in every form.
 pub const NO_DENY: &str = "No deny findings: the board followed every deny rule of this pack.";
 
@@ -139,12 +162,8 @@ pub fn summary_text(report: &Report, fails: bool, o: &TextOptions) -> String {
         out.push('\n');
     }
     let summaries = rule_summaries(report);
-    let rows: Vec<Vec<String>> = summaries
-        .iter()
-        .map(|s| summary_cells(s).into_iter().map(|c| escape::terminal(&c).into_owned()).collect())
-        .collect();
     out.push('\n');
-    out.push_str(&super::text::table(&SUMMARY_HEADER, &rows));
+    out.push_str(&terminal_summary_table(&summaries, o.width));
     let total = report.findings.len();
     if total > 0 {
         out.push_str(&match o.findings {
@@ -187,7 +206,10 @@ fn wrapped_finding(f: &Finding, width: usize) -> String {
 /// `text` wrapped to `width` columns at word boundaries, continuation lines starting with `indent`;
 /// newline-terminated.
 pub fn wrap(text: &str, width: usize, indent: &str) -> String {
-    let options = textwrap::Options::new(width.max(20)).subsequent_indent(indent).break_words(true);
+    let options = textwrap::Options::new(width.max(20))
+        .subsequent_indent(indent)
+        .break_words(true)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
     let mut out = textwrap::wrap(text, options).join("\n");
     out.push('\n');
     out
