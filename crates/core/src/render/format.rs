@@ -37,10 +37,26 @@ pub fn capitalise(s: &str) -> String {
     c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
 }
 
-/// The first sentence of `text` (up to the first `. ` or the end), for summaries.
+/// The first sentence of `text`, for summaries: up to the first `. ` outside parentheses that does
+/// not end an abbreviation (`et al.`, `e.g.`), or the whole text.
 pub fn first_sentence(text: &str) -> &str {
+    const ABBREVIATIONS: [&str; 7] = ["al", "e.g", "i.e", "cf", "vs", "etc", "approx"];
     let text = text.trim();
-    text.find(". ").map_or(text, |i| &text[..=i])
+    let mut depth = 0i32;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            '.' if depth <= 0 && text[i + 1..].starts_with(' ') => {
+                let word = text[..i].rsplit([' ', '(']).next().unwrap_or_default();
+                if !ABBREVIATIONS.contains(&word) {
+                    return &text[..=i];
+                }
+            }
+            _ => {}
+        }
+    }
+    text
 }
 
 #[cfg(test)]
@@ -56,6 +72,8 @@ mod tests {
         assert_eq!(evidence(&(0..13).collect::<Vec<_>>()), "0, 1, 2, 3, 4, 5, 6, 7, 8, 9, … (13 in all)");
         assert_eq!(first_sentence("One. Two."), "One.");
         assert_eq!(first_sentence("No stop"), "No stop");
+        assert_eq!(first_sentence("Fair (see Chiang et al. 2024). More."), "Fair (see Chiang et al. 2024).");
+        assert_eq!(first_sentence("Rates (e.g. 3.5 a day. Or less) differ. More."), "Rates (e.g. 3.5 a day. Or less) differ.");
         assert_eq!(capitalise("votes"), "Votes");
     }
 }
