@@ -93,6 +93,11 @@ pub fn append(
                     return Err(CliError::usage(e).with_hint(MISMATCH_HINT));
                 }
                 Err(AdmissionError::Facts(e)) => return Err(CliError::usage(format!("{}: {e}", path.display()))),
+                Err(e @ AdmissionError::UnknownRule { .. }) => {
+                    return Err(CliError::usage(e).with_hint(
+                        "a waiver names one rule id of the pack in force (its `rules[*].id`); nothing was appended",
+                    ));
+                }
                 Err(AdmissionError::Denied(new)) => {
                     let mut lines: Vec<String> = new.findings.iter().map(crate::render::report::finding_line).collect();
                     lines.extend(new.errors.iter().map(|e| {
@@ -183,4 +188,42 @@ pub fn verify(path: &Path, trust: &Path, format: VerifyFormat, checkpoint: Optio
             Err(error)
         }
     }
+}
+
+/// `fairboard seal --model M --provider P [--artifact A] [--salt HEX]`.
+pub fn seal(model: &str, provider: &str, artifact: Option<&str>, salt: Option<&str>) -> Result<(), CliError> {
+    let salt = match salt {
+        Some(s) if s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) => s.to_owned(),
+        Some(s) => {
+            return Err(CliError::usage(format!(
+                "--salt: expected 64 lowercase hex digits, got {} characters",
+                s.len()
+            ))
+            .with_hint("leave --salt out to draw 32 random bytes"));
+        }
+        None => {
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes).map_err(|e| CliError::usage(format!("no random bytes for the salt: {e}")))?;
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        }
+    };
+    let opening = crate::ledger::seal::Opening { model, provider, salt: &salt, artifact };
+    let commitment = opening.commitment();
+    let start = serde_json::json!({"type": "private_test_started", "provider": provider, "commitment": commitment});
+    let mut reveal = serde_json::json!({
+        "type": "private_test_revealed", "provider": provider, "commitment": commitment, "model": model, "salt": salt
+    });
+    if let Some(a) = artifact {
+        reveal["artifact"] = a.into();
+    }
+    for (what, event) in [("start", &start), ("reveal", &reveal)] {
+        crate::ledger::schema::schemas()
+            .map_err(CliError::usage)?
+            .validate_event(event)
+            .map_err(|v| CliError::usage(format!("the {what} event would be invalid: {v}")))?;
+    }
+    let out =
+        serde_json::json!({"sealed_id": crate::ledger::seal::sealed_id(&commitment), "start": start, "reveal": reveal});
+    outln!("{out}");
+    Ok(())
 }

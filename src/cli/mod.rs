@@ -254,6 +254,24 @@ enum Command {
     /// Policy authoring tools.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Seal a private variant before its test: print the `private_test_started` event to append now
+    /// (a commitment, no model name) and the `private_test_revealed` event to append at the reveal
+    /// (keep it secret until then: it holds the salt). One JSON object, {sealed_id, start, reveal}.
+    Seal {
+        /// The variant's real model id.
+        #[arg(long)]
+        model: String,
+        /// Its provider.
+        #[arg(long)]
+        provider: String,
+        /// The artifact to commit to (a digest of the weights, an endpoint fingerprint).
+        #[arg(long)]
+        artifact: Option<String>,
+        /// The salt, 64 lowercase hex digits (default: 32 fresh random bytes). Only for
+        /// reproducible examples: a guessable salt lets anyone test model names against the commitment.
+        #[arg(long)]
+        salt: Option<String>,
+    },
     /// Generate an Ed25519 key pair: PREFIX.key (PKCS#8 PEM, mode 0600) and PREFIX.pub (SPKI PEM).
     Keygen {
         /// Path prefix of the two files.
@@ -450,6 +468,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Policy(PolicyCommand::Test { dir, policy }) => policy_cmds::test(&dir, policy.as_deref()),
         Command::Keygen { out } => ledger_cmds::keygen(&out),
+        Command::Seal { model, provider, artifact, salt } => {
+            ledger_cmds::seal(&model, &provider, artifact.as_deref(), salt.as_deref())
+        }
         Command::Init { ledger, key, leaderboard, time } => {
             ledger_cmds::init(&ledger, &key, &leaderboard, time.as_deref())
         }

@@ -293,7 +293,11 @@ impl<'a> Run<'a> {
         for i in started {
             let provider = self.provider_id(i);
             let model = self.cast.models[i].id.clone();
-            self.push(t0, Event::PrivateTestStarted { model, provider: provider.clone() }, Signer::Provider(provider));
+            self.push(
+                t0,
+                Event::PrivateTestStarted { model: Some(model), provider: provider.clone(), commitment: None },
+                Signer::Provider(provider),
+            );
         }
     }
 
@@ -400,6 +404,7 @@ impl<'a> Run<'a> {
             model: model.clone(),
             provider: provider.clone(),
             public_name: Some(public_name.clone()),
+            artifact: None,
         });
         self.released[best] = Some(d);
         if let Some((r, lo, hi)) = disclosed {

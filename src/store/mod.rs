@@ -307,6 +307,19 @@ pub enum AdmissionError {
     /// The pack is not the adopted one.
     #[error(transparent)]
     Mismatch(#[from] Box<DigestMismatch>),
+    /// A candidate `waiver_granted` names a rule the pack does not have (bad input: it could never
+    /// apply).
+    #[error("{file}:{line}: at /rule: waiver_granted names rule `{rule}`, which pack `{pack}` does not have")]
+    UnknownRule {
+        /// The events file.
+        file: String,
+        /// The event's line in it.
+        line: u64,
+        /// The rule named.
+        rule: String,
+        /// The pack's name.
+        pack: String,
+    },
     /// The candidates would introduce deny findings (or make a deny rule fail).
     #[error("refused by policy: the events would introduce {} deny finding(s)", .0.findings.iter().filter(|f| f.severity == Severity::Deny).count())]
     Denied(Introduced),
@@ -345,6 +358,15 @@ pub fn append_with_policy(
     let after = builder.judged_at(now)?;
     if !allow_override {
         check_adopted(pack, &after)?;
+    }
+    if let Some(w) = crate::policy::waiver::unknown_rule(pack, &after).find(|w| w.at.0 >= first) {
+        let line = usize::try_from(w.at.0 - first).ok().and_then(|i| events.get(i)).map_or(0, |e| e.line);
+        return Err(AdmissionError::UnknownRule {
+            file: file.to_owned(),
+            line,
+            rule: w.rule.clone(),
+            pack: pack.name.clone(),
+        });
     }
     let clock: SharedMeter = Arc::new(SystemMeter::new());
     let evaluate = |facts| evaluate(pack, Arc::new(facts), Some(&clock));

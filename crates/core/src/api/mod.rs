@@ -132,7 +132,7 @@ pub fn check_facts(pack: &PolicyPack, facts: Facts, options: &Options) -> Result
     let info = ledger_info(&facts);
     let facts = Arc::new(facts);
     let evaluation = evaluate(pack, Arc::clone(&facts), options.meter.as_ref());
-    let mut report = Report::new(pack, info, evaluation).with_subject_providers(&facts);
+    let mut report = Report::new(pack, info, evaluation).with_facts(pack, &facts);
     report.policy_override = policy_override;
     Ok(report)
 }
@@ -227,10 +227,16 @@ pub fn audit(
     let facts = Arc::new(facts);
     let (evaluation, rated) =
         rayon::join(|| evaluate(pack, Arc::clone(&facts), options.meter.as_ref()), || ratings(&facts));
-    let mut report = Report::new(pack, info, evaluation).with_subject_providers(&facts);
+    let mut report = Report::new(pack, info, evaluation).with_facts(pack, &facts);
     report.policy_override = policy_override;
     let (summary, board) = rated.map_or((None, None), |(s, b)| (Some(s), Some(b)));
-    let cited = report.findings.iter().flat_map(|f| f.evidence.iter().copied()).collect();
+    let cited = report
+        .findings
+        .iter()
+        .chain(report.waived.iter().map(|w| &w.finding))
+        .flat_map(|f| f.evidence.iter().copied())
+        .chain(report.waivers.iter().flat_map(|w| std::iter::once(w.seq).chain(w.revoked)))
+        .collect();
     Ok(AuditReport {
         verification,
         best_of_n: best_of_n(&facts, board.as_ref()),

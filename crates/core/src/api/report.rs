@@ -9,7 +9,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::facts::Facts;
-use crate::policy::{Evaluation, Finding, PolicyPack, RuleError, Severity};
+use crate::policy::waiver::{self, Status};
+use crate::policy::{Evaluation, Finding, PolicyPack, RuleError, Severity, Waived};
 
 /// The policy a report was made under.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -70,6 +71,32 @@ impl RuleInfo {
     }
 }
 
+/// A waiver the ledger holds, as of the report's time.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct WaiverInfo {
+    /// Seq of its `waiver_granted`.
+    pub seq: u64,
+    /// The rule.
+    pub rule: String,
+    /// The subject.
+    pub subject: String,
+    /// Why it was granted.
+    pub reason: String,
+    /// Who approved it.
+    pub approved_by: String,
+    /// When it expires (RFC 3339).
+    pub expires: String,
+    /// `active`, `expired` or `revoked` at the report's time.
+    pub status: Status,
+    /// Seq of its `waiver_revoked`, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked: Option<u64>,
+    /// True when the pack has no rule of that id (the waiver can cover nothing).
+    pub unknown_rule: bool,
+    /// Findings it covers in this report.
+    pub applied: u64,
+}
+
 /// The ledger a report is about.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct LedgerInfo {
@@ -92,6 +119,8 @@ pub struct Summary {
     pub info: u64,
     /// Rules that could not be evaluated.
     pub errors: u64,
+    /// Findings a waiver covers (not in the counts above).
+    pub waived: u64,
 }
 
 /// Present when a pack other than the adopted one was used (`--policy-override`).
@@ -124,6 +153,10 @@ pub struct Report {
     /// The provider of each finding subject that is a model, so that a summary can say which
     /// providers a rule cites most when every subject is a different model.
     pub subject_providers: BTreeMap<String, String>,
+    /// Findings a waiver in force covers: reported and counted apart, not hidden.
+    pub waived: Vec<Waived>,
+    /// Every waiver the ledger holds, with its status.
+    pub waivers: Vec<WaiverInfo>,
 }
 
 impl Report {
@@ -138,6 +171,7 @@ impl Report {
             }
         }
         summary.errors = evaluation.errors.len() as u64;
+        summary.waived = evaluation.waived.len() as u64;
         Self {
             policy: PolicyInfo::of(pack),
             policy_override: None,
@@ -147,16 +181,37 @@ impl Report {
             summary,
             rules: RuleInfo::of(pack),
             subject_providers: BTreeMap::new(),
+            waived: evaluation.waived,
+            waivers: vec![],
         }
     }
 
-    /// Fills [`Report::subject_providers`] from the ledger's models.
-    pub fn with_subject_providers(mut self, facts: &Facts) -> Self {
-        for f in &self.findings {
+    /// Fills what the report takes from the facts it was judged on: [`Report::subject_providers`]
+    /// from the ledger's models, and [`Report::waivers`].
+    pub fn with_facts(mut self, pack: &PolicyPack, facts: &Facts) -> Self {
+        for f in self.findings.iter().chain(self.waived.iter().map(|w| &w.finding)) {
             if let Some(p) = facts.provider_of(&f.subject) {
                 self.subject_providers.insert(f.subject.clone(), p.to_owned());
             }
         }
+        let unknown: Vec<u64> = waiver::unknown_rule(pack, facts).map(|w| w.at.0).collect();
+        self.waivers = facts
+            .waivers
+            .iter()
+            .map(|w| WaiverInfo {
+                seq: w.at.0,
+                rule: w.rule.clone(),
+                subject: w.subject.clone(),
+                reason: w.reason.clone(),
+                approved_by: w.approved_by.clone(),
+                expires: chrono::DateTime::from_timestamp_millis(w.expires)
+                    .map_or_else(String::new, crate::primitives::time::format),
+                status: waiver::status(w, facts.now),
+                revoked: w.revoked.map(|r| r.0),
+                unknown_rule: unknown.contains(&w.at.0),
+                applied: self.waived.iter().filter(|x| x.waiver == w.at.0).count() as u64,
+            })
+            .collect();
         self
     }
 

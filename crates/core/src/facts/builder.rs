@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::{
     Adoption, DataRelease, Deprecation, Disclosure, Edge, Facts, ModelFact, Period, ProviderFact, Release, Retraction,
-    SamplingSet, TestInterval,
+    SamplingSet, TestInterval, Waiver,
 };
 use crate::ledger::VerifiedRecord;
 use crate::ledger::event::Event;
@@ -31,6 +31,9 @@ pub struct FactsBuilder {
     index: HashMap<String, u32>,
     battles_by_index: Vec<u64>,
     open_tests: HashMap<(String, String), usize>,
+    /// Revealed name → sealed id: events after a reveal may name the variant either way, and are
+    /// kept under the sealed id until [`FactsBuilder::finish`] renames it.
+    revealed: HashMap<String, String>,
     error: Option<FactsError>,
 }
 
@@ -47,7 +50,13 @@ impl FactsBuilder {
         Self { at, ..Self::default() }
     }
 
+    /// The id a model is kept under while building: the sealed id of a revealed variant.
+    fn resolve(&self, model: String) -> String {
+        self.revealed.get(&model).cloned().unwrap_or(model)
+    }
+
     fn intern(&mut self, model: &str) -> u32 {
+        let model = self.revealed.get(model).map_or(model, String::as_str);
         if let Some(&i) = self.index.get(model) {
             return i;
         }
@@ -96,6 +105,7 @@ impl FactsBuilder {
                 f.providers.entry(provider).or_insert(ProviderFact { name, seq });
             }
             Event::ModelRegistered { model, provider, license, visibility } => {
+                let model = self.resolve(model);
                 self.intern(&model);
                 self.facts.models.entry(model).or_insert(ModelFact {
                     provider,
@@ -110,35 +120,74 @@ impl FactsBuilder {
                     last_battle: None,
                 });
             }
-            Event::PrivateTestStarted { model, provider } => {
+            Event::PrivateTestStarted { model, provider, commitment } => {
+                let model = match (&model, &commitment) {
+                    (Some(m), _) => self.resolve(m.clone()),
+                    (None, Some(c)) => crate::ledger::seal::sealed_id(c),
+                    (None, None) => {
+                        return Err(FactsError { seq, message: "private_test_started names no model".into() });
+                    }
+                };
+                let f = &mut self.facts;
                 if let std::collections::hash_map::Entry::Vacant(slot) =
                     self.open_tests.entry((provider.clone(), model.clone()))
                 {
                     slot.insert(f.private_tests.len());
-                    f.private_tests.push(TestInterval { model, provider, start: at, end: None });
+                    f.private_tests.push(TestInterval {
+                        model,
+                        provider,
+                        start: at,
+                        end: None,
+                        commitment,
+                        revealed: None,
+                        artifact: None,
+                    });
                 }
+            }
+            Event::PrivateTestRevealed { provider, commitment, model, artifact, .. } => {
+                // The opening was checked during verification (ledger::authority); here the name
+                // only becomes the variant's.
+                let sealed = crate::ledger::seal::sealed_id(&commitment);
+                if self.facts.models.contains_key(&model) || self.revealed.contains_key(&model) {
+                    return Err(FactsError {
+                        seq,
+                        message: format!("private_test_revealed names model `{model}`, which the ledger already has"),
+                    });
+                }
+                for t in self.facts.private_tests.iter_mut().filter(|t| t.commitment.as_ref() == Some(&commitment)) {
+                    t.revealed = Some(at);
+                    t.artifact.clone_from(&artifact);
+                }
+                let _ = provider;
+                self.revealed.insert(model, sealed);
             }
             Event::PrivateTestEnded { model, provider } => {
+                let model = self.resolve(model);
                 if let Some(i) = self.open_tests.remove(&(provider, model)) {
-                    f.private_tests[i].end = Some(at);
+                    self.facts.private_tests[i].end = Some(at);
                 }
             }
-            Event::ModelReleased { model, provider, public_name } => {
+            Event::ModelReleased { model, provider, public_name, artifact } => {
+                let model = self.resolve(model);
+                let f = &mut self.facts;
                 if let Some(m) = f.models.get_mut(&model)
                     && m.released.is_none()
                 {
                     m.released = Some(at);
                     m.public_name.clone_from(&public_name);
                 }
-                f.releases.push(Release { at, model, provider, public_name });
+                f.releases.push(Release { at, model, provider, public_name, artifact });
             }
             Event::BattlesRecorded { period_start, period_end, pairs } => {
                 self.push_period(seq, (ms(seq, &period_start)?, ms(seq, &period_end)?), &pairs);
             }
             Event::SamplingSet { effective_from, weights } => {
+                let weights = weights.into_iter().map(|(m, w)| (self.resolve(m), w)).collect();
+                let f = &mut self.facts;
                 f.sampling_sets.push(SamplingSet { at, effective_from: ms(seq, &effective_from)?, weights });
             }
             Event::ScoreDisclosed { model, rating, ci_low, ci_high, battles, method } => {
+                let model = self.resolve(model);
                 let recorded_battles = self.index.get(&model).map_or(0, |&i| self.battles_by_index[i as usize]);
                 self.facts.disclosures.push(Disclosure {
                     at,
@@ -152,9 +201,12 @@ impl FactsBuilder {
                 });
             }
             Event::ScoreRetracted { model, provider, reason } => {
-                f.retractions.push(Retraction { at, model, provider, reason });
+                let model = self.resolve(model);
+                self.facts.retractions.push(Retraction { at, model, provider, reason });
             }
             Event::ModelDeprecated { model, reason, public } => {
+                let model = self.resolve(model);
+                let f = &mut self.facts;
                 let i = f.deprecations.len();
                 if let Some(m) = f.models.get_mut(&model)
                     && m.deprecation.is_none()
@@ -163,8 +215,21 @@ impl FactsBuilder {
                 }
                 f.deprecations.push(Deprecation { at, model, reason, public });
             }
+            Event::WaiverGranted { rule, subject, reason, approved_by, expires } => {
+                let expires = ms(seq, &expires)?;
+                self.facts.waivers.push(Waiver { at, rule, subject, reason, approved_by, expires, revoked: None });
+            }
+            Event::WaiverRevoked { waiver, .. } => {
+                let Some(w) = self.facts.waivers.iter_mut().find(|w| w.at.0 == waiver) else {
+                    return Err(FactsError {
+                        seq,
+                        message: format!("waiver_revoked names seq {waiver}, which is not a waiver_granted record"),
+                    });
+                };
+                w.revoked.get_or_insert(at);
+            }
             Event::DataReleased { provider, records, period_start, period_end } => {
-                f.data_releases.push(DataRelease {
+                self.facts.data_releases.push(DataRelease {
                     at,
                     provider,
                     records,
@@ -189,7 +254,8 @@ impl FactsBuilder {
             let (a, b) = (self.intern(&pair.model_a), self.intern(&pair.model_b));
             *per_model.entry(a).or_insert(0) += n;
             *per_model.entry(b).or_insert(0) += n;
-            let (pa, pb) = (self.facts.provider_of(&pair.model_a), self.facts.provider_of(&pair.model_b));
+            let (name_a, name_b) = (&self.facts.model_names[a as usize], &self.facts.model_names[b as usize]);
+            let (pa, pb) = (self.facts.provider_of(name_a), self.facts.provider_of(name_b));
             for p in [pa, pb].into_iter().flatten() {
                 *per_provider.entry(p.to_owned()).or_insert(0) += n;
             }
@@ -199,7 +265,7 @@ impl FactsBuilder {
             {
                 *c -= n; // a battle between two models of one provider counts once for it
             }
-            let (lo, hi, e) = if pair.model_a <= pair.model_b {
+            let (lo, hi, e) = if name_a <= name_b {
                 (a, b, Edge { wins_a: pair.wins_a, wins_b: pair.wins_b, ties: pair.ties })
             } else {
                 (b, a, Edge { wins_a: pair.wins_b, wins_b: pair.wins_a, ties: pair.ties })
@@ -235,7 +301,9 @@ impl FactsBuilder {
             return Err(e);
         }
         self.facts.now = self.at.unwrap_or(self.facts.last_time);
-        Ok(self.facts)
+        let mut facts = self.facts;
+        rename_revealed(&mut facts, &self.revealed);
+        Ok(facts)
     }
 
     /// The facts read so far, judged as of `now` (admission control and plans judge candidate events at
@@ -246,7 +314,63 @@ impl FactsBuilder {
         }
         let mut facts = self.facts.clone();
         facts.now = now;
+        rename_revealed(&mut facts, &self.revealed);
         Ok(facts)
+    }
+}
+
+/// Reports every revealed variant under its revealed name: the facts were kept under the sealed id
+/// while building, so that battles before and after the reveal add up under one model.
+fn rename_revealed(facts: &mut Facts, revealed: &HashMap<String, String>) {
+    if revealed.is_empty() {
+        return;
+    }
+    let real: HashMap<&str, &str> = revealed.iter().map(|(name, sealed)| (sealed.as_str(), name.as_str())).collect();
+    let rename = |m: &mut String| {
+        if let Some(name) = real.get(m.as_str()) {
+            *m = (*name).to_owned();
+        }
+    };
+    facts.model_names.iter_mut().for_each(rename);
+    let models = std::mem::take(&mut facts.models);
+    facts.models = models
+        .into_iter()
+        .map(|(mut k, v)| {
+            rename(&mut k);
+            (k, v)
+        })
+        .collect();
+    facts.private_tests.iter_mut().for_each(|t| rename(&mut t.model));
+    facts.disclosures.iter_mut().for_each(|d| rename(&mut d.model));
+    facts.retractions.iter_mut().for_each(|r| rename(&mut r.model));
+    facts.releases.iter_mut().for_each(|r| rename(&mut r.model));
+    facts.deprecations.iter_mut().for_each(|d| rename(&mut d.model));
+    for s in &mut facts.sampling_sets {
+        let weights = std::mem::take(&mut s.weights);
+        s.weights = weights
+            .into_iter()
+            .map(|(mut k, v)| {
+                rename(&mut k);
+                (k, v)
+            })
+            .collect();
+    }
+    // Pairs are keyed (lower name, higher name); a new name can swap the order.
+    let names = &facts.model_names;
+    let orient = |(lo, hi): (u32, u32), e: Edge| {
+        if names[lo as usize] <= names[hi as usize] {
+            ((lo, hi), e)
+        } else {
+            ((hi, lo), Edge { wins_a: e.wins_b, wins_b: e.wins_a, ties: e.ties })
+        }
+    };
+    let edges = std::mem::take(&mut facts.edges);
+    facts.edges = edges.into_iter().map(|(k, e)| orient(k, e)).collect();
+    for p in &mut facts.periods {
+        let mut pairs: Vec<((u32, u32), Edge)> =
+            std::mem::take(&mut p.pairs).into_iter().map(|(k, e)| orient(k, e)).collect();
+        pairs.sort_by_key(|(k, _)| *k);
+        p.pairs = pairs;
     }
 }
 

@@ -68,6 +68,12 @@ pub struct TestInterval {
     pub start: (u64, i64),
     /// Seq and time of the end, if it ended.
     pub end: Option<(u64, i64)>,
+    /// The commitment of a sealed test (its model is then the sealed id until the reveal).
+    pub commitment: Option<String>,
+    /// Seq and time of the `private_test_revealed` that opened it, if any.
+    pub revealed: Option<(u64, i64)>,
+    /// The artifact the opening committed to, if any.
+    pub artifact: Option<String>,
 }
 
 /// A `score_disclosed`.
@@ -115,6 +121,8 @@ pub struct Release {
     pub provider: String,
     /// Public name, if different.
     pub public_name: Option<String>,
+    /// The released artifact, if the release names one.
+    pub artifact: Option<String>,
 }
 
 /// A `model_deprecated`.
@@ -152,6 +160,25 @@ pub struct SamplingSet {
     pub effective_from: i64,
     /// Weight per model.
     pub weights: BTreeMap<String, f64>,
+}
+
+/// A `waiver_granted`, with its revocation if one followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiver {
+    /// Seq and time of the grant (the seq names the waiver).
+    pub at: (u64, i64),
+    /// The rule waived.
+    pub rule: String,
+    /// The subject waived (matched exactly).
+    pub subject: String,
+    /// Why.
+    pub reason: String,
+    /// Who approved it.
+    pub approved_by: String,
+    /// When it stops applying (Unix ms).
+    pub expires: i64,
+    /// Seq and time of the `waiver_revoked`, if any.
+    pub revoked: Option<(u64, i64)>,
 }
 
 /// A `policy_adopted`.
@@ -230,6 +257,8 @@ pub struct Facts {
     pub sampling_sets: Vec<SamplingSet>,
     /// Policy adoptions, in ledger order.
     pub adoptions: Vec<Adoption>,
+    /// Waivers, in ledger order.
+    pub waivers: Vec<Waiver>,
     /// Battle periods, in ledger order.
     pub periods: Vec<Period>,
     /// Names of every model seen in battles or registrations, by index.

@@ -13,8 +13,8 @@ use serde_json::Value;
 use crate::primitives::crypto;
 
 /// Event types a provider key may sign (each has a `provider` field that must be the key's provider).
-pub const PROVIDER_EVENTS: [&str; 4] =
-    ["private_test_started", "private_test_ended", "model_released", "score_retracted"];
+pub const PROVIDER_EVENTS: [&str; 5] =
+    ["private_test_started", "private_test_ended", "private_test_revealed", "model_released", "score_retracted"];
 
 /// A key's role.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,6 +68,57 @@ pub enum AuthError {
     /// `key_revoked` names a key that is not active.
     #[error("`key_revoked` names key `{0}`, which is not an active key")]
     NotActive(String),
+    /// A sealed `private_test_started` reuses a commitment.
+    #[error("commitment {commitment} was already used by the private test at seq {seq}")]
+    CommitmentReused {
+        /// The commitment.
+        commitment: String,
+        /// Seq of the test that used it first.
+        seq: u64,
+    },
+    /// `private_test_revealed` opens a commitment no test made.
+    #[error("`private_test_revealed` opens commitment {0}, which no private_test_started made")]
+    UnknownCommitment(String),
+    /// `private_test_revealed` opens another provider's commitment.
+    #[error("commitment {commitment} was made by provider `{owner}` (seq {seq}), not by `{claimed}`")]
+    CommitmentOfAnother {
+        /// The commitment.
+        commitment: String,
+        /// The provider whose test made it.
+        owner: String,
+        /// Seq of that test.
+        seq: u64,
+        /// The provider the reveal names.
+        claimed: String,
+    },
+    /// The commitment was opened before.
+    #[error("commitment {commitment} was already revealed at seq {seq}")]
+    AlreadyRevealed {
+        /// The commitment.
+        commitment: String,
+        /// Seq of the earlier reveal.
+        seq: u64,
+    },
+    /// The opening does not hash to the commitment.
+    #[error(
+        "the opening (model, provider, salt, artifact) hashes to {computed}, not to the commitment {commitment} of seq {seq}"
+    )]
+    BadOpening {
+        /// The commitment.
+        commitment: String,
+        /// Seq of the test that made it.
+        seq: u64,
+        /// What the opening hashes to.
+        computed: String,
+    },
+}
+
+/// A sealed test's commitment: who made it, where, and whether it was opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Seal {
+    provider: String,
+    seq: u64,
+    revealed: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +132,7 @@ struct Entry {
 #[derive(Debug, Clone, Default)]
 pub struct Authority {
     keys: HashMap<String, Entry>,
+    seals: HashMap<String, Seal>,
 }
 
 impl Authority {
@@ -88,7 +140,7 @@ impl Authority {
     pub fn genesis(operator: VerifyingKey) -> Self {
         let mut keys = HashMap::new();
         keys.insert(crypto::key_id(&operator), Entry { key: operator, role: Role::Operator, revoked_at: None });
-        Self { keys }
+        Self { keys, seals: HashMap::new() }
     }
 
     /// Returns the key that must have signed `event` if `signer` may sign it.
@@ -118,9 +170,48 @@ impl Authority {
         Ok(&entry.key)
     }
 
-    /// Applies the key changes an (already authorised) event at `seq` makes.
+    /// Applies the key changes an (already authorised) event at `seq` makes, and records and checks
+    /// sealed tests' commitments: only the provider whose test made a commitment may open it, once,
+    /// with an opening that hashes to it ([`super::seal`]).
     pub fn apply(&mut self, seq: u64, event: &Value) -> Result<(), AuthError> {
         match event.get("type").and_then(Value::as_str) {
+            Some("private_test_started") => {
+                let (Some(commitment), Some(provider)) =
+                    (event.get("commitment").and_then(Value::as_str), event.get("provider").and_then(Value::as_str))
+                else {
+                    return Ok(());
+                };
+                if let Some(seal) = self.seals.get(commitment) {
+                    return Err(AuthError::CommitmentReused { commitment: commitment.to_owned(), seq: seal.seq });
+                }
+                self.seals.insert(commitment.to_owned(), Seal { provider: provider.to_owned(), seq, revealed: None });
+                Ok(())
+            }
+            Some("private_test_revealed") => {
+                let commitment = event.get("commitment").and_then(Value::as_str).unwrap_or("");
+                let claimed = event.get("provider").and_then(Value::as_str).unwrap_or("");
+                let seal = self
+                    .seals
+                    .get_mut(commitment)
+                    .ok_or_else(|| AuthError::UnknownCommitment(commitment.to_owned()))?;
+                if seal.provider != claimed {
+                    return Err(AuthError::CommitmentOfAnother {
+                        commitment: commitment.to_owned(),
+                        owner: seal.provider.clone(),
+                        seq: seal.seq,
+                        claimed: claimed.to_owned(),
+                    });
+                }
+                if let Some(at) = seal.revealed {
+                    return Err(AuthError::AlreadyRevealed { commitment: commitment.to_owned(), seq: at });
+                }
+                let computed = super::seal::Opening::of_event(event).map(|o| o.commitment()).unwrap_or_default();
+                if computed != commitment {
+                    return Err(AuthError::BadOpening { commitment: commitment.to_owned(), seq: seal.seq, computed });
+                }
+                seal.revealed = Some(seq);
+                Ok(())
+            }
             Some("key_authorized") => {
                 let b64 = event.get("key").and_then(Value::as_str).unwrap_or("");
                 let key = crypto::decode_public_key(b64).map_err(|e| AuthError::BadKey(e.to_string()))?;

@@ -103,8 +103,23 @@ pub enum Event {
     },
     /// A model joins.
     ModelRegistered { model: String, provider: String, license: License, visibility: Visibility },
-    /// A private variant's test starts.
-    PrivateTestStarted { model: String, provider: String },
+    /// A private variant's test starts: named by `model`, or sealed by `commitment`.
+    PrivateTestStarted {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        model: Option<String>,
+        provider: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        commitment: Option<String>,
+    },
+    /// Opens a sealed test's commitment.
+    PrivateTestRevealed {
+        provider: String,
+        commitment: String,
+        model: String,
+        salt: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        artifact: Option<String>,
+    },
     /// A private variant's test ends.
     PrivateTestEnded { model: String, provider: String },
     /// A model is made public.
@@ -113,6 +128,8 @@ pub enum Event {
         provider: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         public_name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        artifact: Option<String>,
     },
     /// Anonymous battle counts over a period.
     BattlesRecorded { period_start: String, period_end: String, pairs: Vec<PairCount> },
@@ -139,6 +156,14 @@ pub enum Event {
     ModelDeprecated { model: String, reason: String, public: bool },
     /// Data handed to a provider.
     DataReleased { provider: String, records: u64, period_start: String, period_end: String },
+    /// An exemption of one subject from one rule, until `expires`.
+    WaiverGranted { rule: String, subject: String, reason: String, approved_by: String, expires: String },
+    /// Ends the waiver granted at seq `waiver`.
+    WaiverRevoked {
+        waiver: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
 }
 
 impl Event {

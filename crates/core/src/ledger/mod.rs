@@ -5,7 +5,8 @@
 //! - [`event`]: typed events;
 //! - [`input`]: reading user-supplied events with precise error locations;
 //! - [`record`]: one record, its hash input and signature;
-//! - [`authority`]: which keys may sign which events at each point;
+//! - [`authority`]: which keys may sign which events at each point, and who may open which sealed
+//!   commitment; [`seal`]: the commitment of a sealed private test;
 //! - [`verify`]: the streaming verifier (with `envelope`, its fast typed reading of well-formed lines);
 //! - [`chain`]: the in-memory chain writer that signs events as the next records.
 
@@ -19,6 +20,7 @@ pub mod event;
 pub mod input;
 pub mod record;
 pub mod schema;
+pub mod seal;
 pub mod verify;
 
 pub use authority::{AuthError, Authority, Role};

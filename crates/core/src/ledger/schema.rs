@@ -44,7 +44,7 @@ impl Violation {
 }
 
 /// The event types of ledger format v1, in the order design.md lists them.
-pub const EVENT_TYPES: [&str; 15] = [
+pub const EVENT_TYPES: [&str; 18] = [
     "ledger_opened",
     "key_authorized",
     "key_revoked",
@@ -53,6 +53,7 @@ pub const EVENT_TYPES: [&str; 15] = [
     "model_registered",
     "private_test_started",
     "private_test_ended",
+    "private_test_revealed",
     "model_released",
     "battles_recorded",
     "sampling_set",
@@ -60,9 +61,11 @@ pub const EVENT_TYPES: [&str; 15] = [
     "score_retracted",
     "model_deprecated",
     "data_released",
+    "waiver_granted",
+    "waiver_revoked",
 ];
 
-const EVENT_SCHEMAS: [(&str, &str); 15] = [
+const EVENT_SCHEMAS: [(&str, &str); 18] = [
     ("ledger_opened", include_str!("../../../../schemas/events/ledger_opened.json")),
     ("key_authorized", include_str!("../../../../schemas/events/key_authorized.json")),
     ("key_revoked", include_str!("../../../../schemas/events/key_revoked.json")),
@@ -71,6 +74,7 @@ const EVENT_SCHEMAS: [(&str, &str); 15] = [
     ("model_registered", include_str!("../../../../schemas/events/model_registered.json")),
     ("private_test_started", include_str!("../../../../schemas/events/private_test_started.json")),
     ("private_test_ended", include_str!("../../../../schemas/events/private_test_ended.json")),
+    ("private_test_revealed", include_str!("../../../../schemas/events/private_test_revealed.json")),
     ("model_released", include_str!("../../../../schemas/events/model_released.json")),
     ("battles_recorded", include_str!("../../../../schemas/events/battles_recorded.json")),
     ("sampling_set", include_str!("../../../../schemas/events/sampling_set.json")),
@@ -78,6 +82,8 @@ const EVENT_SCHEMAS: [(&str, &str); 15] = [
     ("score_retracted", include_str!("../../../../schemas/events/score_retracted.json")),
     ("model_deprecated", include_str!("../../../../schemas/events/model_deprecated.json")),
     ("data_released", include_str!("../../../../schemas/events/data_released.json")),
+    ("waiver_granted", include_str!("../../../../schemas/events/waiver_granted.json")),
+    ("waiver_revoked", include_str!("../../../../schemas/events/waiver_revoked.json")),
 ];
 
 const RECORD_SCHEMA: &str = include_str!("../../../../schemas/record.json");
@@ -222,6 +228,22 @@ fn cross_field_rules(kind: &str, event: &Value) -> Result<(), Violation> {
             Ok(())
         }
         "data_released" => period_order("period_start", "period_end"),
+        "private_test_started" => match (event.get("model").is_some(), event.get("commitment").is_some()) {
+            (true, false) | (false, true) => Ok(()),
+            (true, true) => Err(Violation::at(
+                "/commitment",
+                "a sealed test names no model: give `model` or `commitment`, not both",
+            )),
+            (false, false) => {
+                Err(Violation::at("", "missing required field `model` (or `commitment`, for a sealed test)"))
+            }
+        },
+        "waiver_granted" => {
+            if let Some(t) = event["expires"].as_str() {
+                crate::primitives::time::parse(t).map_err(|e| Violation::at("/expires", e.to_string()))?;
+            }
+            Ok(())
+        }
         "sampling_set" => {
             if let Some(t) = event["effective_from"].as_str() {
                 crate::primitives::time::parse(t).map_err(|e| Violation::at("/effective_from", e.to_string()))?;

@@ -18,13 +18,16 @@ pub struct Evaluation {
     pub findings: Vec<Finding>,
     /// Rules stopped by an error or a sandbox limit.
     pub errors: Vec<RuleError>,
+    /// Findings a waiver in force covers ([`super::waiver`]), in the same order; not in `findings`.
+    pub waived: Vec<super::Waived>,
 }
 
 /// Evaluates every enabled rule of `pack` against `facts`. Rules run in parallel and independently,
 /// on threads with a known stack ([`limits::RULE_STACK_BYTES`]): one rule's failure never stops
 /// another. All rules share one budget ([`limits::MAX_PACK_OPERATIONS`] and, with a `meter`,
 /// [`limits::MAX_PACK_SECONDS`] and [`limits::MAX_SANDBOX_BYTES`]) and one memo of statistics
-/// results.
+/// results. Findings a waiver covers move to [`Evaluation::waived`] ([`super::waiver::apply`], the
+/// only place waivers are matched).
 pub fn evaluate(pack: &PolicyPack, facts: Arc<Facts>, meter: Option<&SharedMeter>) -> Evaluation {
     let engine = host::engine();
     let budget = Arc::new(Budget::new(meter));
@@ -44,6 +47,9 @@ pub fn evaluate(pack: &PolicyPack, facts: Arc<Facts>, meter: Option<&SharedMeter
             Err(e) => out.errors.push(e),
         }
     }
+    let (standing, waived) = super::waiver::apply(&facts, std::mem::take(&mut out.findings));
+    out.findings = standing;
+    out.waived = waived;
     out
 }
 

@@ -345,6 +345,11 @@ fn test_map(t: &TestInterval) -> Dynamic {
         ("start_at", Dynamic::from_int(t.start.1)),
         ("end_seq", opt(t.end, |e| int(e.0))),
         ("end_at", opt(t.end, |e| Dynamic::from_int(e.1))),
+        ("sealed", Dynamic::from_bool(t.commitment.is_some())),
+        ("commitment", opt(t.commitment.as_deref(), text)),
+        ("revealed_seq", opt(t.revealed, |r| int(r.0))),
+        ("revealed_at", opt(t.revealed, |r| Dynamic::from_int(r.1))),
+        ("artifact", opt(t.artifact.as_deref(), text)),
     ])
 }
 
@@ -432,6 +437,7 @@ fn register_api(engine: &mut Engine) {
                 ("model", text(&r.model)),
                 ("provider", text(&r.provider)),
                 ("public_name", opt(r.public_name.as_deref(), text)),
+                ("artifact", opt(r.artifact.as_deref(), text)),
             ])
         })
     });

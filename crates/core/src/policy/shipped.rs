@@ -22,6 +22,7 @@ pub const SCRIPTS: &[(&str, &str)] = &[
     ("builtin/no_silent_deprecation.rhai", include_str!("../../../../policies/builtin/no_silent_deprecation.rhai")),
     ("builtin/provider_sampling_cap.rhai", include_str!("../../../../policies/builtin/provider_sampling_cap.rhai")),
     ("builtin/provisional.rhai", include_str!("../../../../policies/builtin/provisional.rhai")),
+    ("builtin/release_matches_tested.rhai", include_str!("../../../../policies/builtin/release_matches_tested.rhai")),
     ("builtin/score_integrity.rhai", include_str!("../../../../policies/builtin/score_integrity.rhai")),
     ("builtin/variant_limit.rhai", include_str!("../../../../policies/builtin/variant_limit.rhai")),
 ];

@@ -2,7 +2,7 @@
 
 use super::format::{capitalise, interval, opt, pct, rating};
 use super::json::{RenderError, pretty};
-use super::report::{findings_markdown, summary_markdown};
+use super::report::{counts_text, findings_markdown, summary_markdown, waivers_markdown};
 use super::summary::{TextOptions, summary_text, wrap};
 use super::text::table;
 use crate::api::audit::AuditReport;
@@ -296,7 +296,7 @@ impl AuditReport {
     pub fn to_markdown(&self) -> String {
         let r = &self.report;
         let mut out = format!(
-            "# Audit of `{}`\n\n**{}**\n\n* policy: {} {} (`{}`)\n* judged at: {}\n* result: **{}** ({} deny, {} warn, {} info, {} rule errors)\n\n",
+            "# Audit of `{}`\n\n**{}**\n\n* policy: {} {} (`{}`)\n* judged at: {}\n* result: **{}** ({})\n\n",
             r.ledger.head,
             self.verdict().replace('\n', "**\n\n**"),
             r.policy.name,
@@ -304,10 +304,7 @@ impl AuditReport {
             r.policy.digest,
             r.ledger.at,
             if self.fails() { "FAIL" } else { "PASS" },
-            r.summary.deny,
-            r.summary.warn,
-            r.summary.info,
-            r.summary.errors
+            counts_text(&r.summary)
         );
         if !self.verification.ok {
             return out;
@@ -321,6 +318,7 @@ impl AuditReport {
         out.push_str(&summary_markdown(r));
         out.push_str("\n## Findings\n\n");
         out.push_str(&findings_markdown(&r.findings));
+        out.push_str(&waivers_markdown(r));
         for e in &r.errors {
             out.push_str(&format!("\n* rule `{}` could not be evaluated: {}\n", e.rule, e.message));
         }

@@ -73,7 +73,10 @@ mod tests {
         assert_eq!(first_sentence("One. Two."), "One.");
         assert_eq!(first_sentence("No stop"), "No stop");
         assert_eq!(first_sentence("Fair (see Chiang et al. 2024). More."), "Fair (see Chiang et al. 2024).");
-        assert_eq!(first_sentence("Rates (e.g. 3.5 a day. Or less) differ. More."), "Rates (e.g. 3.5 a day. Or less) differ.");
+        assert_eq!(
+            first_sentence("Rates (e.g. 3.5 a day. Or less) differ. More."),
+            "Rates (e.g. 3.5 a day. Or less) differ."
+        );
         assert_eq!(capitalise("votes"), "Votes");
     }
 }

@@ -66,17 +66,35 @@ impl Report {
         for e in &self.errors {
             out.push_str(&format!("error: rule `{}` could not be evaluated: {}\n", e.rule, e.message));
         }
-        out.push_str(&format!(
-            "\n{} deny, {} warn, {} info, {} rule errors\n",
-            self.summary.deny, self.summary.warn, self.summary.info, self.summary.errors
-        ));
+        if !self.waived.is_empty() {
+            let rows: Vec<[String; 5]> = self
+                .waived
+                .iter()
+                .map(|w| {
+                    let f = &w.finding;
+                    [
+                        f.severity.as_str().into(),
+                        f.rule.clone(),
+                        f.subject.clone(),
+                        f.message.clone(),
+                        w.waiver.to_string(),
+                    ]
+                })
+                .collect();
+            out.push_str("\nwaived (reported, not counted):\n");
+            out.push_str(&table(&["SEVERITY", "RULE", "SUBJECT", "MESSAGE", "WAIVER (seq)"], &rows));
+        }
+        for w in &self.waivers {
+            out.push_str(&format!("{}\n", super::summary::waiver_line(w)));
+        }
+        out.push_str(&format!("\n{}\n", counts_text(&self.summary)));
         out
     }
 
     /// Markdown, for publishing.
     pub fn to_markdown(&self) -> String {
         let mut out = format!(
-            "# Policy report: {} {}\n\n* pack digest: `{}`\n* ledger: {} records, head `{}`\n* judged at: {}\n* result: **{}** ({} deny, {} warn, {} info, {} rule errors)\n\n",
+            "# Policy report: {} {}\n\n* pack digest: `{}`\n* ledger: {} records, head `{}`\n* judged at: {}\n* result: **{}** ({})\n\n",
             self.policy.name,
             self.policy.version,
             self.policy.digest,
@@ -84,10 +102,7 @@ impl Report {
             self.ledger.head,
             self.ledger.at,
             if self.fails() { "FAIL" } else { "PASS" },
-            self.summary.deny,
-            self.summary.warn,
-            self.summary.info,
-            self.summary.errors
+            counts_text(&self.summary)
         );
         if let Some(o) = &self.policy_override {
             out.push_str(&format!(
@@ -98,6 +113,7 @@ impl Report {
         out.push_str(&summary_markdown(self));
         out.push_str("\n## Findings\n\n");
         out.push_str(&findings_markdown(&self.findings));
+        out.push_str(&waivers_markdown(self));
         if !self.errors.is_empty() {
             out.push_str("\n## Rules that could not be evaluated\n\n");
             for e in &self.errors {
@@ -106,6 +122,41 @@ impl Report {
         }
         out
     }
+}
+
+/// `285 deny, 149 warn, 0 info, 0 rule errors` (and `, 2 waived` when a waiver applied).
+pub fn counts_text(s: &crate::api::report::Summary) -> String {
+    let mut out = format!("{} deny, {} warn, {} info, {} rule errors", s.deny, s.warn, s.info, s.errors);
+    if s.waived > 0 {
+        out.push_str(&format!(", {} waived", s.waived));
+    }
+    out
+}
+
+/// Waived findings and the waivers as Markdown (nothing without waivers).
+pub fn waivers_markdown(report: &Report) -> String {
+    if report.waivers.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\n## Waivers\n\n");
+    for w in &report.waivers {
+        out.push_str(&format!("* {}\n", md_escape(&super::summary::waiver_line(w))));
+    }
+    if !report.waived.is_empty() {
+        out.push_str("\nWaived findings (reported, not counted):\n\n| severity | rule | subject | message | waiver (seq) |\n| --- | --- | --- | --- | --- |\n");
+        for w in &report.waived {
+            let f = &w.finding;
+            out.push_str(&format!(
+                "| {} | `{}` | {} | {} | {} |\n",
+                f.severity.as_str(),
+                f.rule,
+                md_escape(&f.subject),
+                md_escape(&f.message),
+                w.waiver
+            ));
+        }
+    }
+    out
 }
 
 /// One finding on one line: `deny  rule-id  subject: message (evidence: seq, …)`.

@@ -21,6 +21,8 @@ pub struct RuleSummary<'a> {
     pub rule: &'a RuleInfo,
     /// Its findings, in report order.
     pub findings: Vec<&'a Finding>,
+    /// Its findings a waiver covers (not in `findings`).
+    pub waived: usize,
     /// The providers (for a finding about a model, its provider) or subjects cited most, with counts,
     /// most first (ties by name).
     pub most_cited: Vec<(&'a str, usize)>,
@@ -29,6 +31,15 @@ pub struct RuleSummary<'a> {
 }
 
 impl RuleSummary<'_> {
+    /// The findings count as shown: `19`, or `19 (+2 waived)`.
+    pub fn count_text(&self) -> String {
+        if self.waived == 0 {
+            self.findings.len().to_string()
+        } else {
+            format!("{} (+{} waived)", self.findings.len(), self.waived)
+        }
+    }
+
     /// `atlas 8, helios 6, amber 2` (or `-`).
     pub fn most_cited_text(&self) -> String {
         if self.most_cited.is_empty() {
@@ -64,7 +75,8 @@ pub fn rule_summaries(report: &Report) -> Vec<RuleSummary<'_>> {
             let mut most_cited: Vec<(&str, usize)> = counts.into_iter().collect();
             most_cited.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
             most_cited.truncate(MOST_CITED);
-            RuleSummary { rule, findings, most_cited, error: report.errors.iter().find(|e| e.rule == rule.id) }
+            let waived = report.waived.iter().filter(|w| w.finding.rule == rule.id).count();
+            RuleSummary { rule, findings, waived, most_cited, error: report.errors.iter().find(|e| e.rule == rule.id) }
         })
         .collect()
 }
@@ -74,21 +86,15 @@ pub const SUMMARY_HEADER: [&str; 5] = ["rule", "severity", "status", "findings",
 
 /// The cells of a summary row, as the table and Markdown show them.
 pub fn summary_cells(s: &RuleSummary<'_>) -> Vec<String> {
-    vec![
-        s.rule.id.clone(),
-        s.rule.severity.as_str().into(),
-        s.status().into(),
-        s.findings.len().to_string(),
-        s.most_cited_text(),
-    ]
+    vec![s.rule.id.clone(), s.rule.severity.as_str().into(), s.status().into(), s.count_text(), s.most_cited_text()]
 }
 
 /// The summary as a terminal table: rule, severity, findings (with the status when the rule did not
 /// run), most cited, the last column cut to fit `width`.
 fn terminal_summary_table(summaries: &[RuleSummary<'_>], width: usize) -> String {
     let findings = |s: &RuleSummary<'_>| match s.status() {
-        "ran" => s.findings.len().to_string(),
-        other => format!("{} ({other})", s.findings.len()),
+        "ran" => s.count_text(),
+        other => format!("{} ({other})", s.count_text()),
     };
     let rule_w = summaries.iter().map(|s| s.rule.id.chars().count()).max().unwrap_or(4).max(4);
     let count_w = summaries.iter().map(|s| findings(s).chars().count()).max().unwrap_or(0).max("findings".len());
@@ -144,13 +150,11 @@ pub fn summary_text(report: &Report, fails: bool, o: &TextOptions) -> String {
         "  ",
     );
     out.push_str(&format!(
-        "result: {} · {} deny, {} warn, {} info, {} rule errors\n",
+        "result: {} · {}\n",
         if fails { "FAIL" } else { "PASS" },
-        report.summary.deny,
-        report.summary.warn,
-        report.summary.info,
-        report.summary.errors
+        super::report::counts_text(&report.summary)
     ));
+    out.push_str(&waivers_text(report, o.width));
     if let Some(ov) = &report.policy_override {
         out.push_str(&format!(
             "OVERRIDE: this pack is not the adopted one ({} at seq {})\n",
@@ -188,6 +192,50 @@ pub fn summary_text(report: &Report, fails: bool, o: &TextOptions) -> String {
         out.push_str(&wrap(&format!("error: rule `{}` could not be evaluated: {}", e.rule, e.message), o.width, ""));
     }
     out
+}
+
+/// The waived findings and the waivers, in a few lines (nothing when the ledger has no waiver).
+pub fn waivers_text(report: &Report, width: usize) -> String {
+    let mut out = String::new();
+    if report.waivers.is_empty() {
+        return out;
+    }
+    out.push_str(&format!(
+        "waived: {} finding(s) under {} waiver(s), not counted above\n",
+        report.summary.waived,
+        report.waivers.len()
+    ));
+    for w in &report.waivers {
+        out.push_str(&wrap(&escape::terminal(&waiver_line(w)), width, "      "));
+    }
+    out
+}
+
+/// Where a waiver stands, in words: `active until T`, `expired at T`, `revoked (seq N)`, or that
+/// it names no rule of the pack.
+pub fn waiver_status(w: &crate::api::report::WaiverInfo) -> String {
+    match (w.unknown_rule, w.status) {
+        (true, _) => "names no rule of this pack".to_owned(),
+        (false, crate::policy::waiver::Status::Active) => format!("active until {}", w.expires),
+        (false, crate::policy::waiver::Status::Expired) => format!("expired at {}", w.expires),
+        (false, crate::policy::waiver::Status::Revoked) => {
+            format!("revoked (seq {})", w.revoked.map_or_else(|| "?".into(), |s| s.to_string()))
+        }
+    }
+}
+
+/// One waiver in one sentence, the same in the table and Markdown forms.
+pub fn waiver_line(w: &crate::api::report::WaiverInfo) -> String {
+    format!(
+        "waiver seq {}: {} for {}, {}, approved by {}, covers {} finding(s): {}",
+        w.seq,
+        w.rule,
+        w.subject,
+        waiver_status(w),
+        w.approved_by,
+        w.applied,
+        w.reason
+    )
 }
 
 /// One finding, wrapped: `deny  rule  subject: message (evidence: …)`, continuation lines indented.

@@ -76,6 +76,7 @@ fn page(a: &AuditReport, o: &HtmlOptions) -> Markup {
                     main {
                         (summary(a))
                         (findings(a))
+                        (waivers(a))
                         (chart_section(&charts))
                         (method(a))
                         (records(&a.evidence))
@@ -121,7 +122,7 @@ fn verdict(a: &AuditReport) -> Markup {
                     dt { "ledger head" } dd { code { (v.head) } }
                     dt { "records" } dd { (v.records) }
                     dt { "judged at" } dd { (r.ledger.at) }
-                    dt { "findings" } dd { (r.summary.deny) " deny, " (r.summary.warn) " warn, " (r.summary.info) " info, " (r.summary.errors) " rule errors" }
+                    dt { "findings" } dd { (super::report::counts_text(&r.summary)) }
                 }
                 @if let Some(cp) = &v.checkpoint { dt { "checkpoint" } dd { (cp) } }
                 @if let Some(ov) = &r.policy_override {
@@ -247,6 +248,38 @@ fn finding(f: &Finding, id: &str, records: &BTreeMap<u64, &EvidenceRecord>) -> M
                 p.more {
                     "and " (rest.len()) " more cited records (" (f.evidence.len()) " in all): "
                     @for seq in rest { a href=(format!("#{}", anchor::seq(*seq))) { (seq) } " " }
+                }
+            }
+        }
+    }
+}
+
+fn waivers(a: &AuditReport) -> Markup {
+    let r = &a.report;
+    if r.waivers.is_empty() {
+        return html! {};
+    }
+    html! {
+        section #waivers {
+            h2 { "Waivers" }
+            p { (r.summary.waived) " finding(s) are covered by a waiver in force: reported here, not counted in the result." }
+            table #table-waivers {
+                thead { tr { th { "seq" } th { "rule" } th { "subject" } th { "status" } th { "approved by" } th { "covers" } th { "reason" } } }
+                tbody {
+                    @for w in &r.waivers {
+                        tr {
+                            td { a href=(format!("#{}", anchor::seq(w.seq))) { (w.seq) } }
+                            td { code { (w.rule) } } td { (w.subject) }
+                            td { (super::summary::waiver_status(w)) }
+                            td { (w.approved_by) } td.num { (w.applied) } td { (w.reason) }
+                        }
+                    }
+                }
+            }
+            @for w in &r.waived {
+                details.waived-finding {
+                    summary { (severity(w.finding.severity.as_str())) " " code { (w.finding.rule) } " " (w.finding.subject) ": " (w.finding.message) " (waiver seq " (w.waiver) ")" }
+                    p { "evidence: " @for seq in &w.finding.evidence { a href=(format!("#{}", anchor::seq(*seq))) { (seq) } " " } }
                 }
             }
         }
