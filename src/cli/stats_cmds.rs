@@ -62,6 +62,11 @@ pub struct ScoresArgs {
     /// its cheapest challenger: a number, `all`, or 0 for none.
     #[arg(long, value_name = "N|all", default_value = "20")]
     pub flip_depth: String,
+    /// Recompute the `score_disclosed` at this seq under the method it records, and report whether
+    /// it is reproduced or the first difference (exit 1 when it is not; the other flags are not
+    /// used: the record names its method).
+    #[arg(long, value_name = "SEQ")]
+    pub reproduce: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScoresFormat::Table)]
     pub format: ScoresFormat,
@@ -140,6 +145,9 @@ fn round(x: f64, digits: i32) -> f64 {
 /// [--flip-depth N|all] [--format table|csv|json]`.
 pub fn scores(args: &ScoresArgs) -> Result<(), CliError> {
     let path = args.ledger.as_path();
+    if let Some(seq) = args.reproduce {
+        return reproduce(path, seq, args.format);
+    }
     let filter = PeriodFilter {
         from: parse_time("--from", args.from.as_deref())?,
         to: parse_time("--to", args.to.as_deref())?,
@@ -471,4 +479,50 @@ pub fn import(
     let _ = out.flush();
     let _ = writeln!(std::io::stderr().lock(), "imported {} events: {}", events.len(), battles.summary());
     Ok(())
+}
+
+/// `fairboard scores --ledger L --reproduce SEQ [--format table|json]`.
+fn reproduce(path: &Path, seq: u64, format: ScoresFormat) -> Result<(), CliError> {
+    use crate::stats::reproduce::{ReproduceError, reproduce as run};
+    let facts = ledger_facts(path)?;
+    let r = run(&facts, seq).map_err(|e| {
+        let hint = match e {
+            ReproduceError::NotADisclosure(_) | ReproduceError::NoMethod(_) => {
+                Some("a score_disclosed with a method object can be reproduced (docs/statistics.md §12)")
+            }
+            _ => None,
+        };
+        let err = CliError::usage(format!("{}: {e}", path.display()));
+        match hint {
+            Some(h) => err.with_hint(h),
+            None => err,
+        }
+    })?;
+    match format {
+        ScoresFormat::Json => outln!("{}", serde_json::to_string_pretty(&r).map_err(CliError::usage)?),
+        ScoresFormat::Table | ScoresFormat::Csv => {
+            let line = |l: &crate::stats::reproduce::Line| format!("{} ({} to {})", l.rating, l.ci_low, l.ci_high);
+            outln!("disclosure seq {} of {}: {}", r.seq, r.model, crate::stats::reproduce::describe(&r.method));
+            outln!("disclosed:  {}", line(&r.disclosed));
+            outln!("recomputed: {}", r.recomputed.as_ref().map_or_else(|| "not rated".into(), line));
+            outln!(
+                "board digest: {}{}",
+                r.digest,
+                r.recorded_digest.as_ref().map_or_else(String::new, |d| format!(" (recorded {d})"))
+            );
+            match &r.difference {
+                None => outln!("reproduced: the disclosure matches the method's board"),
+                Some(d) => outln!("NOT reproduced: {d}"),
+            }
+        }
+    }
+    if r.equal {
+        Ok(())
+    } else {
+        Err(CliError::fail(format!(
+            "{}: the disclosure at seq {seq} is not reproduced: {}",
+            path.display(),
+            r.difference.unwrap_or_default()
+        )))
+    }
 }

@@ -24,13 +24,29 @@ use super::sampling::{DayPlan, PairCounts, Quota, Sampler};
 use super::scenario::{DeprecationMode, DisclosurePolicy, Scenario, Scheme};
 use super::truth::{ReleaseTruth, Truth};
 use super::{Signer, SimError, Simulation, TimedEvent, stream, uniform};
-use crate::ledger::event::{Event, License, PairCount, Visibility};
+use crate::ledger::event::{Event, License, MethodField, PairCount, Visibility};
 
 /// Batches per day under active sampling (the pair probabilities are recomputed between batches).
 pub const ACTIVE_BATCHES: u32 = 4;
 
-/// The `method` of every disclosed score.
-pub const METHOD: &str = "bradley-terry-mle, mean 1000 over rated models";
+/// The method the simulated board records with each disclosure, so that anyone can recompute it
+/// (`fairboard scores --reproduce SEQ`): Bradley–Terry with the default anchor (mean 1000: the
+/// simulated board has no mixtral-8x7b-instruct-v0.1), intervals from the model's own information,
+/// all battles recorded before the disclosure, two decimals.
+pub fn disclosure_method() -> crate::stats::reproduce::Method {
+    use crate::stats::reproduce::{Algorithm, Interval, Method};
+    Method {
+        algorithm: Algorithm::BradleyTerry,
+        anchor: None,
+        interval: Interval::FisherDiagonal,
+        rounds: None,
+        seed: None,
+        reweight: None,
+        min_pair_count: None,
+        through_seq: None,
+        decimals: 2,
+    }
+}
 
 /// Simulates `scenario` with `seed`.
 pub fn simulate(scenario: &Scenario, seed: u64) -> Result<Simulation, SimError> {
@@ -364,7 +380,8 @@ impl<'a> Run<'a> {
                 ci_low: lo,
                 ci_high: hi,
                 battles: fit.battles[i],
-                method: Some(METHOD.to_owned()),
+                method: Some(MethodField::Spec(disclosure_method())),
+                board_digest: None,
             },
             Signer::Operator,
         );

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Deserialize;
 
 use super::{
-    Adoption, DataRelease, Deprecation, Disclosure, Edge, Facts, ModelFact, Period, ProviderFact, Release, Retraction,
-    SamplingSet, TestInterval, Waiver,
+    Adoption, DataRelease, Deprecation, Disclosure, Edge, Facts, MethodAdoption, ModelFact, Period, ProviderFact,
+    Release, Retraction, SamplingSet, TestInterval, Waiver,
 };
 use crate::ledger::VerifiedRecord;
 use crate::ledger::event::Event;
@@ -186,8 +186,15 @@ impl FactsBuilder {
                 let f = &mut self.facts;
                 f.sampling_sets.push(SamplingSet { at, effective_from: ms(seq, &effective_from)?, weights });
             }
-            Event::ScoreDisclosed { model, rating, ci_low, ci_high, battles, method } => {
+            Event::ScoreDisclosed { model, rating, ci_low, ci_high, battles, method, board_digest } => {
                 let model = self.resolve(model);
+                let (method, spec) = match method {
+                    None => (None, None),
+                    Some(crate::ledger::event::MethodField::Label(l)) => (Some(l), None),
+                    Some(crate::ledger::event::MethodField::Spec(m)) => {
+                        (Some(crate::ledger::method::describe(&m)), Some(m))
+                    }
+                };
                 let recorded_battles = self.index.get(&model).map_or(0, |&i| self.battles_by_index[i as usize]);
                 self.facts.disclosures.push(Disclosure {
                     at,
@@ -198,6 +205,8 @@ impl FactsBuilder {
                     battles,
                     recorded_battles,
                     method,
+                    spec,
+                    board_digest,
                 });
             }
             Event::ScoreRetracted { model, provider, reason } => {
@@ -214,6 +223,10 @@ impl FactsBuilder {
                     m.deprecation = Some(i);
                 }
                 f.deprecations.push(Deprecation { at, model, reason, public });
+            }
+            Event::MethodAdopted { method, effective_from, .. } => {
+                let effective_from = ms(seq, &effective_from)?;
+                self.facts.method_adoptions.push(MethodAdoption { at, method, effective_from });
             }
             Event::WaiverGranted { rule, subject, reason, approved_by, expires } => {
                 let expires = ms(seq, &expires)?;

@@ -93,8 +93,23 @@ pub struct Disclosure {
     pub battles: u64,
     /// Battles of the model in the `battles_recorded` records that precede the disclosure in the ledger.
     pub recorded_battles: u64,
-    /// Method label.
+    /// Method label (a method object is described in words).
     pub method: Option<String>,
+    /// The method object, when the disclosure records one.
+    pub spec: Option<crate::ledger::method::Method>,
+    /// The board digest it records, if any.
+    pub board_digest: Option<String>,
+}
+
+/// A `method_adopted`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MethodAdoption {
+    /// Seq and time.
+    pub at: (u64, i64),
+    /// The method.
+    pub method: crate::ledger::method::Method,
+    /// When it takes effect (Unix ms).
+    pub effective_from: i64,
 }
 
 /// A `score_retracted`.
@@ -259,6 +274,8 @@ pub struct Facts {
     pub adoptions: Vec<Adoption>,
     /// Waivers, in ledger order.
     pub waivers: Vec<Waiver>,
+    /// Rating-method adoptions, in ledger order.
+    pub method_adoptions: Vec<MethodAdoption>,
     /// Battle periods, in ledger order.
     pub periods: Vec<Period>,
     /// Names of every model seen in battles or registrations, by index.

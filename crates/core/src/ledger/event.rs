@@ -77,6 +77,17 @@ impl PairCount {
     }
 }
 
+/// `score_disclosed`'s `method`: a free-text label (as format v1 always allowed), or a method
+/// object precise enough to recompute the score ([`crate::ledger::method::Method`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MethodField {
+    /// A label.
+    Label(String),
+    /// A method.
+    Spec(crate::ledger::method::Method),
+}
+
 /// A ledger event (format v1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -143,7 +154,16 @@ pub enum Event {
         ci_high: f64,
         battles: u64,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        method: Option<String>,
+        method: Option<MethodField>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        board_digest: Option<String>,
+    },
+    /// The rating method the board uses from `effective_from` on.
+    MethodAdopted {
+        method: crate::ledger::method::Method,
+        effective_from: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// A withdrawn score.
     ScoreRetracted {

@@ -18,6 +18,7 @@ pub mod chain;
 mod envelope;
 pub mod event;
 pub mod input;
+pub mod method;
 pub mod record;
 pub mod schema;
 pub mod seal;

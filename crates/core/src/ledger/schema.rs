@@ -44,7 +44,7 @@ impl Violation {
 }
 
 /// The event types of ledger format v1, in the order design.md lists them.
-pub const EVENT_TYPES: [&str; 18] = [
+pub const EVENT_TYPES: [&str; 19] = [
     "ledger_opened",
     "key_authorized",
     "key_revoked",
@@ -63,9 +63,10 @@ pub const EVENT_TYPES: [&str; 18] = [
     "data_released",
     "waiver_granted",
     "waiver_revoked",
+    "method_adopted",
 ];
 
-const EVENT_SCHEMAS: [(&str, &str); 18] = [
+const EVENT_SCHEMAS: [(&str, &str); 19] = [
     ("ledger_opened", include_str!("../../../../schemas/events/ledger_opened.json")),
     ("key_authorized", include_str!("../../../../schemas/events/key_authorized.json")),
     ("key_revoked", include_str!("../../../../schemas/events/key_revoked.json")),
@@ -84,6 +85,7 @@ const EVENT_SCHEMAS: [(&str, &str); 18] = [
     ("data_released", include_str!("../../../../schemas/events/data_released.json")),
     ("waiver_granted", include_str!("../../../../schemas/events/waiver_granted.json")),
     ("waiver_revoked", include_str!("../../../../schemas/events/waiver_revoked.json")),
+    ("method_adopted", include_str!("../../../../schemas/events/method_adopted.json")),
 ];
 
 const RECORD_SCHEMA: &str = include_str!("../../../../schemas/record.json");
@@ -238,6 +240,25 @@ fn cross_field_rules(kind: &str, event: &Value) -> Result<(), Violation> {
                 Err(Violation::at("", "missing required field `model` (or `commitment`, for a sealed test)"))
             }
         },
+        "score_disclosed" | "method_adopted" => {
+            if kind == "method_adopted"
+                && let Some(t) = event["effective_from"].as_str()
+            {
+                crate::primitives::time::parse(t).map_err(|e| Violation::at("/effective_from", e.to_string()))?;
+            }
+            match event.get("method") {
+                Some(m @ Value::Object(_)) => {
+                    let method: crate::ledger::method::Method =
+                        serde_json::from_value(m.clone()).map_err(|e| Violation::at("/method", e.to_string()))?;
+                    method.check().map_err(|e| Violation::at("/method", e.to_string()))?;
+                }
+                _ => {}
+            }
+            if kind == "score_disclosed" {
+                ci_order(event)?;
+            }
+            Ok(())
+        }
         "waiver_granted" => {
             if let Some(t) = event["expires"].as_str() {
                 crate::primitives::time::parse(t).map_err(|e| Violation::at("/expires", e.to_string()))?;
@@ -250,14 +271,16 @@ fn cross_field_rules(kind: &str, event: &Value) -> Result<(), Violation> {
             }
             Ok(())
         }
-        "score_disclosed" => {
-            let (lo, r, hi) = (event["ci_low"].as_f64(), event["rating"].as_f64(), event["ci_high"].as_f64());
-            match (lo, r, hi) {
-                (Some(lo), Some(r), Some(hi)) if !(lo <= r && r <= hi) => {
-                    Err(Violation::at("/rating", "expected ci_low <= rating <= ci_high"))
-                }
-                _ => Ok(()),
-            }
+        _ => Ok(()),
+    }
+}
+
+/// `score_disclosed`: `ci_low <= rating <= ci_high`.
+fn ci_order(event: &Value) -> Result<(), Violation> {
+    let (lo, r, hi) = (event["ci_low"].as_f64(), event["rating"].as_f64(), event["ci_high"].as_f64());
+    match (lo, r, hi) {
+        (Some(lo), Some(r), Some(hi)) if !(lo <= r && r <= hi) => {
+            Err(Violation::at("/rating", "expected ci_low <= rating <= ci_high"))
         }
         _ => Ok(()),
     }

@@ -102,11 +102,13 @@ mod tests {
 
     #[test]
     fn old_violations_do_not_block_but_new_evidence_does() {
-        let before =
-            Evaluation { findings: vec![f("cap", "google", &[3]), f("parity", "license:x", &[2])], errors: vec![] };
+        let before = Evaluation {
+            findings: vec![f("cap", "google", &[3]), f("parity", "license:x", &[2])],
+            ..Default::default()
+        };
         let after = Evaluation {
             findings: vec![f("cap", "google", &[3, 10]), f("parity", "license:x", &[2, 4]), f("limit", "meta", &[1])],
-            errors: vec![],
+            ..Default::default()
         };
         let got = introduced(&before, &after, 10);
         let rules: Vec<&str> = got.findings.iter().map(|f| f.rule.as_str()).collect();

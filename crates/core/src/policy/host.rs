@@ -299,6 +299,14 @@ fn disclosed_fields(d: &crate::facts::Disclosure) -> [(&'static str, Dynamic); 6
     ]
 }
 
+/// A method object as canonical JSON text, so rules can compare two methods with `==`.
+fn method_json(m: &crate::ledger::method::Method) -> String {
+    serde_json::to_value(m)
+        .ok()
+        .and_then(|v| crate::primitives::canonical::to_canonical_string(&v).ok())
+        .unwrap_or_default()
+}
+
 fn int(v: u64) -> Dynamic {
     Dynamic::from_int(i64::try_from(v).unwrap_or(i64::MAX))
 }
@@ -411,8 +419,21 @@ fn register_api(engine: &mut Engine) {
             ("battles", int(d.battles)),
             ("recorded_battles", int(d.recorded_battles)),
             ("method", opt(d.method.as_deref(), text)),
+            ("method_spec", opt(d.spec.as_ref(), |m| text(&method_json(m)))),
+            ("board_digest", opt(d.board_digest.as_deref(), text)),
         ]))
     };
+    engine.register_fn("method_adoptions", |f: &mut FactsHandle| {
+        array(f.0.method_adoptions.iter(), |a| {
+            map([
+                ("seq", int(a.at.0)),
+                ("at", Dynamic::from_int(a.at.1)),
+                ("effective_from", Dynamic::from_int(a.effective_from)),
+                ("method", text(&crate::ledger::method::describe(&a.method))),
+                ("method_spec", text(&method_json(&a.method))),
+            ])
+        })
+    });
     engine.register_fn("disclosures", move |f: &mut FactsHandle| array(f.0.disclosures.iter(), disclosure));
     engine.register_fn("disclosures", move |f: &mut FactsHandle, model: &str| {
         charge(f.0.disclosures.len() as u64);

@@ -16,6 +16,7 @@ pub const SCRIPTS: &[(&str, &str)] = &[
     ("builtin/deprecation_parity.rhai", include_str!("../../../../policies/builtin/deprecation_parity.rhai")),
     ("builtin/disclose_all_variants.rhai", include_str!("../../../../policies/builtin/disclose_all_variants.rhai")),
     ("builtin/graph_connected.rhai", include_str!("../../../../policies/builtin/graph_connected.rhai")),
+    ("builtin/method_change_notice.rhai", include_str!("../../../../policies/builtin/method_change_notice.rhai")),
     ("builtin/min_votes_to_list.rhai", include_str!("../../../../policies/builtin/min_votes_to_list.rhai")),
     ("builtin/model_sampling_floor.rhai", include_str!("../../../../policies/builtin/model_sampling_floor.rhai")),
     ("builtin/no_retraction.rhai", include_str!("../../../../policies/builtin/no_retraction.rhai")),
@@ -57,7 +58,7 @@ mod tests {
     #[test]
     fn the_shipped_pack_loads_from_memory_with_the_file_digest() {
         let pack = pack().unwrap();
-        assert_eq!(pack.rules.len(), 12);
+        assert_eq!(pack.rules.len(), 14);
         let file =
             std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies/leaderboard-illusion.yaml")).unwrap();
         let digest =

@@ -34,6 +34,7 @@ pub mod linalg;
 pub mod normal;
 pub mod pairs;
 pub mod recompute;
+pub mod reproduce;
 pub mod sampling;
 pub mod sandwich;
 pub mod scores;

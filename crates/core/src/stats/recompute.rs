@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use super::bradley_terry::{FitOptions, Ratings, rate_from};
 use super::graph::strongly_connected;
 use super::pairs::{Comparisons, Cumulative, PeriodFilter};
-use super::{AnchorSpec, Z95, sandwich};
+use super::{AnchorSpec, Z95, reproduce, sandwich};
 use crate::facts::Facts;
 
 /// Cuts fitted in parallel at a time by [`disclosures`].
@@ -185,7 +185,7 @@ pub fn disclosures(facts: &Facts) -> Vec<Recomputed> {
                 let why = s.unrateable.get(&d.model).map_or("not rated", String::as_str);
                 Some(format!("it is unrateable from the recorded battles ({why})"))
             };
-            Recomputed {
+            let mut out = Recomputed {
                 disclosure: k,
                 rating,
                 half_width: s.half_widths.get(&d.model).copied(),
@@ -193,9 +193,45 @@ pub fn disclosures(facts: &Facts) -> Vec<Recomputed> {
                 anchor: s.anchor.clone(),
                 battles: s.battles.get(&d.model).copied().unwrap_or(0),
                 evidence,
+            };
+            if let Some(m) = &d.spec {
+                under_recorded_method(facts, d, m, &mut out);
             }
+            out
         })
         .collect()
+}
+
+/// Judges a disclosure that records its method under that method. A method whose ratings are the
+/// default convention's (no anchor pin, no reweighting, every battle before the disclosure) keeps
+/// the batched fit's rating, which is the same, and its sandwich half-width for the tolerance; any
+/// other method is fitted on its own.
+fn under_recorded_method(facts: &Facts, d: &crate::facts::Disclosure, m: &reproduce::Method, out: &mut Recomputed) {
+    out.anchor = reproduce::describe(m);
+    if m.anchor.is_none() && m.reweight.is_none() && m.through_seq.is_none() {
+        return;
+    }
+    let c = reproduce::comparisons_for(facts, m, d.at.0);
+    out.battles = c.index_of(&d.model).map_or(0, |i| c.model_battles()[i]);
+    match reproduce::board_of(&c, m) {
+        Ok(board) => match board.lines.get(&d.model) {
+            Some(line) => {
+                out.rating = Some(line.rating);
+                out.half_width = Some((line.ci_high - line.ci_low) / 2.0);
+                out.reason = None;
+            }
+            None => {
+                out.rating = None;
+                out.half_width = None;
+                out.reason = Some("the recorded method does not rate it from the battles it names".into());
+            }
+        },
+        Err(e) => {
+            out.rating = None;
+            out.half_width = None;
+            out.reason = Some(e.to_string());
+        }
+    }
 }
 
 /// Strongly connected components of the win graph over `models` only (battles among them, all

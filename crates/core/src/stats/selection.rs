@@ -511,12 +511,16 @@ mod tests {
             provider: "p".into(),
             start: (seq, start),
             end: end.map(|e| (seq + 100, e)),
+            commitment: None,
+            revealed: None,
+            artifact: None,
         };
         let release = |seq, at, model: &str| Release {
             at: (seq, at),
             model: model.into(),
             provider: "p".into(),
             public_name: Some(format!("{model}-public")),
+            artifact: None,
         };
         let facts = Facts {
             private_tests: vec![
