@@ -297,3 +297,89 @@ fn malformed_sealed_events_are_bad_input() {
         assert!(err.contains("<stdin>:1:") && err.contains(pointer), "{err}");
     }
 }
+
+#[test]
+fn the_simulated_illusion_seals_its_variants_and_reveals_only_the_released() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/illusion.yaml")).unwrap();
+    assert!(text.contains("seal: true"), "the illusion scenario seals its variants");
+    let scenario = tmp.path().join("illusion.yaml");
+    std::fs::write(&scenario, text.replace("battles_per_day: 8000", "battles_per_day: 800")).unwrap();
+    let out = tmp.path().join("demo");
+    fairboard().args(["demo", "--seed", "7", "--scenario"]).arg(&scenario).arg("--out").arg(&out).assert().success();
+    let ledger = std::fs::read_to_string(out.join("ledger.jsonl")).unwrap();
+    let lines: Vec<Value> = ledger.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let mut revealed_at = std::collections::BTreeMap::new();
+    let mut sealed_starts = 0;
+    for (i, l) in lines.iter().enumerate() {
+        let e = &l["event"];
+        if e["type"] == "private_test_revealed" {
+            revealed_at.insert(e["model"].as_str().unwrap().to_owned(), i);
+        }
+        if e["type"] == "private_test_started" {
+            assert!(e.get("model").is_none(), "line {}: a test names its variant", i + 1);
+            sealed_starts += 1;
+        }
+    }
+    assert!(sealed_starts > 50);
+    let released: Vec<String> = lines
+        .iter()
+        .filter(|l| l["event"]["type"] == "model_released")
+        .map(|l| l["event"]["model"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!released.is_empty() && released.iter().all(|m| revealed_at.contains_key(m)), "every release is revealed");
+    assert!(revealed_at.len() < sealed_starts, "some variants are never revealed");
+    // No line before a variant's reveal holds its name.
+    for (model, &at) in &revealed_at {
+        let quoted = format!("\"{model}\"");
+        let first = ledger.lines().position(|l| l.contains(&quoted)).unwrap();
+        assert_eq!(first, at, "{model} appears at line {} before its reveal at line {}", first + 1, at + 1);
+    }
+    // The audit reports the released variants by name, the others by their sealed id.
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("did not reveal it within 30 days") && report.contains("sealed-"));
+}
+
+#[test]
+fn a_plan_that_reveals_late_or_never_is_flagged_at_the_step_that_breaks_the_rule() {
+    let board = Board::new();
+    let sealed = board.sealed_test(); // ended 2025-03-04: due by 2025-04-03
+    let breaks = |steps: &str| -> Vec<u64> {
+        let plan = board.dir.path().join("plan.yaml");
+        std::fs::write(&plan, format!("steps:\n{steps}")).unwrap();
+        let out = fairboard()
+            .args(["check", "--format", "json", "--ledger"])
+            .arg(board.ledger())
+            .arg("--policy")
+            .arg(pack())
+            .arg("--plan")
+            .arg(&plan)
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["plan"]["breaks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["finding"]["rule"] == "disclose-all-variants")
+            .map(|b| b["step"].as_u64().unwrap())
+            .collect()
+    };
+    let reveal = sealed["reveal"].to_string();
+    let disclose =
+        json!({"type":"score_disclosed","model":SECRET,"rating":1050,"ci_low":1000,"ci_high":1100,"battles":110});
+    let registered = json!({"type":"provider_registered","provider":"later"});
+    // In time: revealed and disclosed before the deadline.
+    let in_time = format!(
+        "  - at: \"2025-03-20T00:00:00Z\"\n    event: {reveal}\n  - event: {disclose}\n  - at: \"2025-04-10T00:00:00Z\"\n    event: {registered}\n"
+    );
+    assert_eq!(breaks(&in_time), Vec::<u64>::new());
+    // Never: the deadline passes at step 2.
+    let never = format!(
+        "  - at: \"2025-03-20T00:00:00Z\"\n    event: {registered}\n  - at: \"2025-04-10T00:00:00Z\"\n    event: {{\"type\":\"provider_registered\",\"provider\":\"x\"}}\n"
+    );
+    assert_eq!(breaks(&never), vec![2]);
+    // Late: revealed after the deadline, at step 1.
+    let late = format!("  - at: \"2025-04-10T00:00:00Z\"\n    event: {reveal}\n");
+    assert_eq!(breaks(&late), vec![1]);
+}

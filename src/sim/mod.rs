@@ -28,6 +28,7 @@ pub mod rating;
 pub mod run;
 pub mod sampling;
 pub mod scenario;
+pub mod seal;
 pub mod truth;
 pub mod write;
 

@@ -58,9 +58,11 @@ pub fn simulate(scenario: &Scenario, seed: u64) -> Result<Simulation, SimError> 
         run.day(d);
     }
     let skills = cast.models.iter().map(|m| (m.id.clone(), m.skill)).collect();
+    let timeline =
+        if scenario.private_testing.seal { super::seal::seal(run.timeline, &cast, seed) } else { run.timeline };
     Ok(Simulation {
         leaderboard: scenario.leaderboard.clone(),
-        timeline: run.timeline,
+        timeline,
         truth: Truth { skills, releases: run.releases },
     })
 }

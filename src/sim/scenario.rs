@@ -224,6 +224,10 @@ pub struct PrivateTestingSpec {
     /// `best_only`: share of the variants not released whose score is disclosed and later retracted.
     #[serde(default)]
     pub retract_share: f64,
+    /// Seal every variant's test (a commitment instead of its name) until its provider reveals it:
+    /// before its release or its first disclosure that stays public; never, if it has neither.
+    #[serde(default)]
+    pub seal: bool,
     /// Programmes of providers not listed under `providers`, by license class.
     pub defaults: ClassMap<ProgrammeSpec>,
     /// Programmes of particular providers.

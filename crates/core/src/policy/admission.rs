@@ -1,8 +1,10 @@
 //! Admission control and what-if plans: which findings do new events introduce?
 //!
-//! Both `append --policy` and `check --plan` judge candidate events against the pack twice, on the
-//! facts without and with the candidates, both judged at the candidates' time (so that a deadline
-//! passing in the meantime is nobody's new violation). A finding counts as *introduced* when it cites
+//! `append --policy` judges candidate events against the pack twice, on the facts without and with
+//! the candidates, both judged at the candidates' time (so that a deadline passing in the meantime is
+//! nobody's new violation). `check --plan` judges each step against the plan's state one step
+//! earlier, at that step's time ([`super::plan::what_if`]): a plan answers for the deadlines it lets
+//! pass, since a provider asks what its plan will bring about. A finding counts as *introduced* when it cites
 //! a candidate record as evidence, or when no finding of the same rule about the same subject existed
 //! without the candidates. Old violations therefore never block unrelated events, which would freeze
 //! the board, while a candidate that worsens an old violation (and so appears in its evidence) is

@@ -217,6 +217,10 @@ pub fn what_if(
 ) -> Result<WhatIf, PlanError> {
     let (records, head_time) = head;
     let mut time = head_time;
+    // Each step is judged against the plan's state one step earlier, at that step's time: what
+    // the plan brings about between two steps (a deadline it lets pass, a reveal it makes too late)
+    // is the later step's doing. The first step is judged against the ledger at its head.
+    let mut previous = evaluate(pack, Arc::new(builder.judged_at(head_time)?), meter);
     let mut out =
         WhatIf { steps: plan.steps.len(), provider: provider.map(str::to_owned), breaks: vec![], errors: vec![] };
     for (i, step) in plan.steps.iter().enumerate() {
@@ -226,16 +230,15 @@ pub fn what_if(
         let formatted =
             chrono::DateTime::from_timestamp_millis(time).map_or_else(String::new, crate::primitives::time::format);
         let seq = records + i as u64;
-        let before = builder.judged_at(time)?;
         builder.push_planned(seq, time, &step.event);
         let after = builder.judged_at(time)?;
         let models_of_provider: Vec<String> = match provider {
             Some(p) => after.models.iter().filter(|(_, m)| m.provider == p).map(|(k, _)| k.clone()).collect(),
             None => vec![],
         };
-        let (eb, ea) =
-            rayon::join(|| evaluate(pack, Arc::new(before), meter), || evaluate(pack, Arc::new(after), meter));
-        let new = introduced(&eb, &ea, seq);
+        let ea = evaluate(pack, Arc::new(after), meter);
+        let new = introduced(&previous, &ea, seq);
+        previous = ea;
         for finding in new.findings {
             let concerns_provider = provider.is_some_and(|p| {
                 finding.subject == p || models_of_provider.contains(&finding.subject) || finding.evidence.contains(&seq)

@@ -4,7 +4,7 @@ use super::format::{capitalise, interval, opt, pct, rating};
 use super::json::{RenderError, pretty};
 use super::report::{counts_text, findings_markdown, summary_markdown, waivers_markdown};
 use super::summary::{TextOptions, summary_text, wrap};
-use super::text::table;
+use super::text::{table, table_fitting};
 use crate::api::audit::AuditReport;
 use crate::stats::flip::{Flip, Fragility};
 use crate::stats::selection::Selection;
@@ -253,7 +253,7 @@ impl AuditReport {
                 options.width,
                 "  ",
             ));
-            out.push_str(&table(&h, &rows));
+            out.push_str(&table_fitting(&h, &rows, options.width, 1));
         }
         if !self.best_of_n.is_empty() {
             let rows: Vec<Vec<String>> = self
@@ -268,7 +268,7 @@ impl AuditReport {
                 "\nbest-of-N selection ({} releases after more than one private variant):\n",
                 rows.len()
             ));
-            out.push_str(&table(&SELECTION_SHORT_HEADER, &rows));
+            out.push_str(&table_fitting(&SELECTION_SHORT_HEADER, &rows, options.width, 0));
         }
         // The providers and classes in fewer columns, to fit a terminal; the full tables are in
         // the complete form and the reports.
@@ -282,7 +282,8 @@ impl AuditReport {
         let shown: Vec<Vec<String>> =
             order.iter().take(SUMMARY_PROVIDERS).map(|&i| pick(&h, &rows[i], &cols).1).collect();
         out.push_str(&format!("\nproviders, top {} of {} by battle share:\n", shown.len(), rows.len()));
-        out.push_str(&table(&pick(&h, &h.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &cols).0, &shown));
+        let header = pick(&h, &h.iter().map(|s| s.to_string()).collect::<Vec<_>>(), &cols).0;
+        out.push_str(&table_fitting(&header, &shown, options.width, 0));
         let (h, rows) = self.class_table();
         let cols = [0, 1, 2, 3, 7];
         let shown: Vec<Vec<String>> = rows.iter().map(|r| pick(&h, r, &cols).1).collect();
