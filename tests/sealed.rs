@@ -383,3 +383,52 @@ fn a_plan_that_reveals_late_or_never_is_flagged_at_the_step_that_breaks_the_rule
     let late = format!("  - at: \"2025-04-10T00:00:00Z\"\n    event: {reveal}\n");
     assert_eq!(breaks(&late), vec![1]);
 }
+
+#[test]
+fn a_reveal_naming_a_used_model_is_not_accepted_and_a_late_reveal_is_admitted() {
+    let board = Board::new();
+    let sealed = board.sealed_test();
+    // Naming a sealed id is refused outright.
+    let mut as_sealed = sealed["reveal"].clone();
+    as_sealed["model"] = "sealed-000000000000000000000000".into();
+    let out = board.append(&board.meta, "2025-03-05T00:00:00Z", &[as_sealed]).code(1);
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("a sealed id"));
+    // A valid opening whose name the ledger already uses (gpt-4o): the ledger takes it, the facts
+    // do not rename the variant, and the audit still works and says why.
+    let other = seal("gpt-4o", "meta", None, &"ab".repeat(32));
+    let id = other["sealed_id"].as_str().unwrap().to_owned();
+    board.append(&board.meta, "2025-03-05T00:00:00Z", &[other["start"].clone()]).success();
+    board
+        .append(
+            &board.meta,
+            "2025-03-06T00:00:00Z",
+            &[json!({"type":"private_test_ended","model":id,"provider":"meta"})],
+        )
+        .success();
+    board.append(&board.meta, "2025-03-07T00:00:00Z", &[other["reveal"].clone()]).success();
+    // The first sealed test is revealed late, under the policy: admitted, since its finding was
+    // already there under the sealed id.
+    board
+        .append(&board.op, "2025-04-20T00:00:00Z", &[json!({"type":"provider_registered","provider":"later"})])
+        .success();
+    let reveal_late = fairboard()
+        .args(["append", "--time", "2025-04-21T00:00:00Z", "--ledger"])
+        .arg(board.ledger())
+        .arg("--key")
+        .arg(&board.meta)
+        .arg("--policy")
+        .arg(pack())
+        .arg("-")
+        .write_stdin(format!("{}\n", sealed["reveal"]))
+        .output()
+        .unwrap();
+    assert_eq!(reveal_late.status.code(), Some(0), "{}", String::from_utf8_lossy(&reveal_late.stderr));
+    let report = board.check();
+    let f: Vec<&Value> =
+        report["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "disclose-all-variants").collect();
+    assert!(
+        f.iter().any(|f| f["subject"] == id.as_str() && f["message"].as_str().unwrap().contains("already used")),
+        "{report}"
+    );
+    assert!(f.iter().any(|f| f["subject"] == SECRET), "revealed late, so still withheld in time: {report}");
+}

@@ -126,8 +126,13 @@ fn check_reports_the_waived_finding_apart_until_it_expires() {
 #[test]
 fn a_revoked_waiver_stops_at_its_time() {
     let board = Board::new(BOARD);
+    // Revoking admits under the policy: the finding it uncovers was known (waived) before.
     board
-        .append("2025-03-05T00:00:00Z", r#"{"type":"waiver_revoked","waiver":6,"reason":"the evaluation ended"}"#, None)
+        .append(
+            "2025-03-05T00:00:00Z",
+            r#"{"type":"waiver_revoked","waiver":6,"reason":"the evaluation ended"}"#,
+            Some(&pack()),
+        )
         .success();
     let (report, code) = board.check(&[]);
     assert_eq!(code, 1);
@@ -136,9 +141,17 @@ fn a_revoked_waiver_stops_at_its_time() {
     assert_eq!(limit_findings(&report, "findings").len(), 1);
     let (before, code) = board.check(&["--at", "2025-03-04T00:00:00Z"]);
     assert_eq!((code, before["summary"]["waived"].as_u64()), (0, Some(1)), "in force before the revocation");
-    // A revocation of something that is not a waiver leaves the facts unreadable: refused.
+    // A revocation of something that is not a waiver in force is refused, with or without a
+    // policy (verification would report it): exit 1, the ledger unchanged.
     let bytes = std::fs::read(board.ledger()).unwrap();
-    board.append("2025-03-06T00:00:00Z", r#"{"type":"waiver_revoked","waiver":3}"#, Some(&pack())).code(2);
+    let pack = pack();
+    for (event, policy) in [
+        (r#"{"type":"waiver_revoked","waiver":3}"#, None),
+        (r#"{"type":"waiver_revoked","waiver":6}"#, Some(pack.as_path())),
+    ] {
+        let out = board.append("2025-03-06T00:00:00Z", event, policy).code(1);
+        assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("not a waiver in force"));
+    }
     assert_eq!(std::fs::read(board.ledger()).unwrap(), bytes);
 }
 
@@ -252,7 +265,10 @@ fn a_plan_sees_the_waiver_until_it_expires() {
         .filter(|b| b["finding"]["rule"] == "private-variant-limit")
         .map(|b| b["step"].as_u64().unwrap())
         .collect();
-    assert_eq!(breaks, vec![2], "step 1 is waived, step 2 comes after the expiry: {report}");
+    // Step 1 is waived; step 2 comes after the expiry, so from then on the plan is in breach: the
+    // findings the waiver covered count again, and step 2's own start is one more.
+    assert!(!breaks.is_empty() && breaks.iter().all(|&s| s == 2), "{report}");
+    assert!(report["plan"]["breaks"].to_string().contains("when f started"), "{report}");
     assert_eq!(out.status.code(), Some(1));
 }
 

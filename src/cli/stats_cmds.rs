@@ -108,9 +108,20 @@ pub enum SamplingFormat {
 
 /// Verifies `path` under its own declared operator key and builds its facts.
 fn ledger_facts(path: &Path) -> Result<Facts, CliError> {
+    ledger_facts_through(path, u64::MAX)
+}
+
+/// [`ledger_facts`] from the records up to seq `last` only (the whole ledger is still verified): the
+/// ledger as it stood when that record was written.
+fn ledger_facts_through(path: &Path, last: u64) -> Result<Facts, CliError> {
     let file = std::fs::File::open(path).map_err(|e| CliError::usage(format!("{}: {e}", path.display())))?;
     let mut builder = FactsBuilder::new(None);
-    match ledger::verify_stream(BufReader::with_capacity(1 << 20, file), None, |r| builder.push(r)) {
+    let keep = |r: &crate::ledger::VerifiedRecord| r.record().seq <= last;
+    match ledger::verify_stream(BufReader::with_capacity(1 << 20, file), None, |r| {
+        if keep(r) {
+            builder.push(r);
+        }
+    }) {
         Ok(_) => builder.finish().map_err(|e| CliError::usage(format!("{}: {e}", path.display()))),
         Err(VerifyError::Defect(d)) => Err(CliError::fail(format!("{}: ledger does not verify: {d}", path.display()))),
         Err(e) => Err(CliError::usage(format!("{}: {e}", path.display()))),
@@ -484,7 +495,8 @@ pub fn import(
 /// `fairboard scores --ledger L --reproduce SEQ [--format table|json]`.
 fn reproduce(path: &Path, seq: u64, format: ScoresFormat) -> Result<(), CliError> {
     use crate::stats::reproduce::{ReproduceError, reproduce as run};
-    let facts = ledger_facts(path)?;
+    // The ledger as it stood at the disclosure: names revealed later do not rename its board.
+    let facts = ledger_facts_through(path, seq)?;
     let r = run(&facts, seq).map_err(|e| {
         let hint = match e {
             ReproduceError::NotADisclosure(_) | ReproduceError::NoMethod(_) => {

@@ -368,10 +368,11 @@ pub fn append_with_policy(
             pack: pack.name.clone(),
         });
     }
+    let renames = after.revealed.clone();
     let clock: SharedMeter = Arc::new(SystemMeter::new());
     let evaluate = |facts| evaluate(pack, Arc::new(facts), Some(&clock));
     let (before, after) = rayon::join(|| evaluate(before), || evaluate(after));
-    let new = introduced(&before, &after, first);
+    let new = introduced(&before, &after, first, &renames);
     if new.denies() {
         return Err(AdmissionError::Denied(new));
     }

@@ -141,25 +141,33 @@ impl FactsBuilder {
                         commitment,
                         revealed: None,
                         artifact: None,
+                        reveal_conflict: None,
                     });
                 }
             }
             Event::PrivateTestRevealed { provider, commitment, model, artifact, .. } => {
                 // The opening was checked during verification (ledger::authority); here the name
                 // only becomes the variant's.
+                // A name the ledger already uses (a model, a battle, a test, another reveal) cannot
+                // become this variant's: the reveal is recorded as conflicting, the variant stays
+                // under its sealed id, and disclose-all-variants reports it as unrevealed.
                 let sealed = crate::ledger::seal::sealed_id(&commitment);
-                if self.facts.models.contains_key(&model) || self.revealed.contains_key(&model) {
-                    return Err(FactsError {
-                        seq,
-                        message: format!("private_test_revealed names model `{model}`, which the ledger already has"),
-                    });
-                }
+                let taken = self.facts.models.contains_key(&model)
+                    || self.index.contains_key(&model)
+                    || self.revealed.contains_key(&model)
+                    || self.facts.private_tests.iter().any(|t| t.model == model);
                 for t in self.facts.private_tests.iter_mut().filter(|t| t.commitment.as_ref() == Some(&commitment)) {
-                    t.revealed = Some(at);
-                    t.artifact.clone_from(&artifact);
+                    if taken {
+                        t.reveal_conflict = Some((seq, model.clone()));
+                    } else {
+                        t.revealed = Some(at);
+                        t.artifact.clone_from(&artifact);
+                    }
                 }
                 let _ = provider;
-                self.revealed.insert(model, sealed);
+                if !taken {
+                    self.revealed.insert(model, sealed);
+                }
             }
             Event::PrivateTestEnded { model, provider } => {
                 let model = self.resolve(model);
@@ -230,16 +238,15 @@ impl FactsBuilder {
             }
             Event::WaiverGranted { rule, subject, reason, approved_by, expires } => {
                 let expires = ms(seq, &expires)?;
+                let subject = self.resolve(subject);
                 self.facts.waivers.push(Waiver { at, rule, subject, reason, approved_by, expires, revoked: None });
             }
             Event::WaiverRevoked { waiver, .. } => {
-                let Some(w) = self.facts.waivers.iter_mut().find(|w| w.at.0 == waiver) else {
-                    return Err(FactsError {
-                        seq,
-                        message: format!("waiver_revoked names seq {waiver}, which is not a waiver_granted record"),
-                    });
-                };
-                w.revoked.get_or_insert(at);
+                // Verification refuses a revocation of anything but a waiver in force
+                // (ledger::authority); a planned one that names none changes nothing.
+                if let Some(w) = self.facts.waivers.iter_mut().find(|w| w.at.0 == waiver) {
+                    w.revoked.get_or_insert(at);
+                }
             }
             Event::DataReleased { provider, records, period_start, period_end } => {
                 self.facts.data_releases.push(DataRelease {
@@ -265,6 +272,10 @@ impl FactsBuilder {
             }
             total += n;
             let (a, b) = (self.intern(&pair.model_a), self.intern(&pair.model_b));
+            if a == b {
+                // A sealed id against its own revealed name: one model, no comparison.
+                continue;
+            }
             *per_model.entry(a).or_insert(0) += n;
             *per_model.entry(b).or_insert(0) += n;
             let (name_a, name_b) = (&self.facts.model_names[a as usize], &self.facts.model_names[b as usize]);
@@ -344,7 +355,9 @@ fn rename_revealed(facts: &mut Facts, revealed: &HashMap<String, String>) {
             *m = (*name).to_owned();
         }
     };
+    facts.revealed = real.iter().map(|(sealed, name)| ((*sealed).to_owned(), (*name).to_owned())).collect();
     facts.model_names.iter_mut().for_each(rename);
+    facts.waivers.iter_mut().for_each(|w| rename(&mut w.subject));
     let models = std::mem::take(&mut facts.models);
     facts.models = models
         .into_iter()

@@ -74,6 +74,8 @@ pub struct TestInterval {
     pub revealed: Option<(u64, i64)>,
     /// The artifact the opening committed to, if any.
     pub artifact: Option<String>,
+    /// A reveal that named a model the ledger already used (seq, name): not accepted.
+    pub reveal_conflict: Option<(u64, String)>,
 }
 
 /// A `score_disclosed`.
@@ -276,6 +278,8 @@ pub struct Facts {
     pub waivers: Vec<Waiver>,
     /// Rating-method adoptions, in ledger order.
     pub method_adoptions: Vec<MethodAdoption>,
+    /// Sealed id → revealed name, for every accepted reveal (the facts already use the names).
+    pub revealed: BTreeMap<String, String>,
     /// Battle periods, in ledger order.
     pub periods: Vec<Period>,
     /// Names of every model seen in battles or registrations, by index.

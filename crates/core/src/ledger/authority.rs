@@ -99,6 +99,14 @@ pub enum AuthError {
         /// Seq of the earlier reveal.
         seq: u64,
     },
+    /// A reveal names a sealed id as the variant's model.
+    #[error("`private_test_revealed` names `{0}`, a sealed id; a reveal gives the variant's real name")]
+    RevealsSealedId(String),
+    /// `waiver_revoked` names a seq that is not an unrevoked `waiver_granted`.
+    #[error(
+        "`waiver_revoked` names seq {0}, which is not a waiver in force (no waiver_granted there, or revoked already)"
+    )]
+    NotAWaiver(u64),
     /// The opening does not hash to the commitment.
     #[error(
         "the opening (model, provider, salt, artifact) hashes to {computed}, not to the commitment {commitment} of seq {seq}"
@@ -133,6 +141,8 @@ struct Entry {
 pub struct Authority {
     keys: HashMap<String, Entry>,
     seals: HashMap<String, Seal>,
+    /// Seqs of `waiver_granted` records, and whether each was revoked.
+    waivers: HashMap<u64, bool>,
 }
 
 impl Authority {
@@ -140,7 +150,7 @@ impl Authority {
     pub fn genesis(operator: VerifyingKey) -> Self {
         let mut keys = HashMap::new();
         keys.insert(crypto::key_id(&operator), Entry { key: operator, role: Role::Operator, revoked_at: None });
-        Self { keys, seals: HashMap::new() }
+        Self { keys, seals: HashMap::new(), waivers: HashMap::new() }
     }
 
     /// Returns the key that must have signed `event` if `signer` may sign it.
@@ -170,9 +180,10 @@ impl Authority {
         Ok(&entry.key)
     }
 
-    /// Applies the key changes an (already authorised) event at `seq` makes, and records and checks
-    /// sealed tests' commitments: only the provider whose test made a commitment may open it, once,
-    /// with an opening that hashes to it ([`super::seal`]).
+    /// Applies the key changes an (already authorised) event at `seq` makes, records and checks
+    /// sealed tests' commitments (only the provider whose test made a commitment may open it, once,
+    /// with an opening that hashes to it, [`super::seal`]), and checks that a `waiver_revoked` ends
+    /// a waiver in force.
     pub fn apply(&mut self, seq: u64, event: &Value) -> Result<(), AuthError> {
         match event.get("type").and_then(Value::as_str) {
             Some("private_test_started") => {
@@ -202,6 +213,10 @@ impl Authority {
                         claimed: claimed.to_owned(),
                     });
                 }
+                let model = event.get("model").and_then(Value::as_str).unwrap_or("");
+                if model.starts_with(super::seal::SEALED_PREFIX) {
+                    return Err(AuthError::RevealsSealedId(model.to_owned()));
+                }
                 if let Some(at) = seal.revealed {
                     return Err(AuthError::AlreadyRevealed { commitment: commitment.to_owned(), seq: at });
                 }
@@ -227,6 +242,20 @@ impl Authority {
                 };
                 self.keys.insert(id, Entry { key, role, revoked_at: None });
                 Ok(())
+            }
+            Some("waiver_granted") => {
+                self.waivers.insert(seq, false);
+                Ok(())
+            }
+            Some("waiver_revoked") => {
+                let waiver = event.get("waiver").and_then(Value::as_u64).unwrap_or(u64::MAX);
+                match self.waivers.get_mut(&waiver) {
+                    Some(revoked) if !*revoked => {
+                        *revoked = true;
+                        Ok(())
+                    }
+                    _ => Err(AuthError::NotAWaiver(waiver)),
+                }
             }
             Some("key_revoked") => {
                 let id = event.get("key_id").and_then(Value::as_str).unwrap_or("");

@@ -246,13 +246,10 @@ fn cross_field_rules(kind: &str, event: &Value) -> Result<(), Violation> {
             {
                 crate::primitives::time::parse(t).map_err(|e| Violation::at("/effective_from", e.to_string()))?;
             }
-            match event.get("method") {
-                Some(m @ Value::Object(_)) => {
-                    let method: crate::ledger::method::Method =
-                        serde_json::from_value(m.clone()).map_err(|e| Violation::at("/method", e.to_string()))?;
-                    method.check().map_err(|e| Violation::at("/method", e.to_string()))?;
-                }
-                _ => {}
+            if let Some(m @ Value::Object(_)) = event.get("method") {
+                let method: crate::ledger::method::Method =
+                    serde_json::from_value(m.clone()).map_err(|e| Violation::at("/method", e.to_string()))?;
+                method.check().map_err(|e| Violation::at("/method", e.to_string()))?;
             }
             if kind == "score_disclosed" {
                 ci_order(event)?;

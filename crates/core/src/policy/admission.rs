@@ -10,7 +10,7 @@
 //! the board, while a candidate that worsens an old violation (and so appears in its evidence) is
 //! still caught.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Evaluation, Finding, PolicyPack, RuleError, Severity};
 use crate::facts::{Adoption, Facts};
@@ -33,8 +33,22 @@ impl Introduced {
 }
 
 /// The findings of `after` that candidates starting at seq `first_candidate` introduce over `before`.
-pub fn introduced(before: &Evaluation, after: &Evaluation, first_candidate: u64) -> Introduced {
-    let known: BTreeSet<(&str, &str)> = before.findings.iter().map(|f| (f.rule.as_str(), f.subject.as_str())).collect();
+/// A finding `before` had, waived or not, is known; `renames` (sealed id → revealed name, as the
+/// facts with the candidates have them, `Facts::revealed`) carries a known finding about a sealed
+/// variant over to its name, so that revealing a variant introduces nothing by renaming it.
+pub fn introduced(
+    before: &Evaluation,
+    after: &Evaluation,
+    first_candidate: u64,
+    renames: &BTreeMap<String, String>,
+) -> Introduced {
+    let name = |s: &'_ str| renames.get(s).map_or_else(|| s.to_owned(), Clone::clone);
+    let known: BTreeSet<(String, String)> = before
+        .findings
+        .iter()
+        .chain(before.waived.iter().map(|w| &w.finding))
+        .map(|f| (f.rule.clone(), name(&f.subject)))
+        .collect();
     let failing: BTreeSet<&str> = before.errors.iter().map(|e| e.rule.as_str()).collect();
     Introduced {
         findings: after
@@ -42,7 +56,7 @@ pub fn introduced(before: &Evaluation, after: &Evaluation, first_candidate: u64)
             .iter()
             .filter(|f| {
                 f.evidence.iter().any(|&s| s >= first_candidate)
-                    || !known.contains(&(f.rule.as_str(), f.subject.as_str()))
+                    || !known.contains(&(f.rule.clone(), f.subject.clone()))
             })
             .cloned()
             .collect(),
@@ -112,10 +126,16 @@ mod tests {
             findings: vec![f("cap", "google", &[3, 10]), f("parity", "license:x", &[2, 4]), f("limit", "meta", &[1])],
             ..Default::default()
         };
-        let got = introduced(&before, &after, 10);
+        let got = introduced(&before, &after, 10, &BTreeMap::new());
         let rules: Vec<&str> = got.findings.iter().map(|f| f.rule.as_str()).collect();
         assert_eq!(rules, vec!["cap", "limit"], "cap cites candidate 10; limit is new; parity is old");
         assert!(got.denies());
-        assert!(!introduced(&before, &before, 10).denies());
+        assert!(!introduced(&before, &before, 10, &BTreeMap::new()).denies());
+        // A finding about a sealed id is the same finding once the variant has its name.
+        let sealed = Evaluation { findings: vec![f("late", "sealed-1", &[2])], ..Default::default() };
+        let named = Evaluation { findings: vec![f("late", "llama", &[2])], ..Default::default() };
+        let renames = BTreeMap::from([("sealed-1".to_owned(), "llama".to_owned())]);
+        assert!(introduced(&sealed, &named, 10, &renames).findings.is_empty());
+        assert_eq!(introduced(&sealed, &named, 10, &BTreeMap::new()).findings.len(), 1);
     }
 }

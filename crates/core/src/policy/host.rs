@@ -358,6 +358,8 @@ fn test_map(t: &TestInterval) -> Dynamic {
         ("revealed_seq", opt(t.revealed, |r| int(r.0))),
         ("revealed_at", opt(t.revealed, |r| Dynamic::from_int(r.1))),
         ("artifact", opt(t.artifact.as_deref(), text)),
+        ("reveal_conflict_seq", opt(t.reveal_conflict.as_ref(), |c| int(c.0))),
+        ("reveal_conflict_name", opt(t.reveal_conflict.as_ref(), |c| text(&c.1))),
     ])
 }
 

@@ -198,10 +198,13 @@ pub struct WhatIf {
 }
 
 impl WhatIf {
-    /// True when some step introduces a deny finding or breaks a deny rule.
+    /// True when some step introduces a deny finding or breaks a deny rule. For a provider's plan
+    /// (`--as`), only the breaks that concern it count: another provider's deadline passing while the
+    /// plan unfolds is reported, not its failure.
     pub fn denies(&self) -> bool {
-        self.breaks.iter().any(|b| b.finding.severity == crate::policy::Severity::Deny)
-            || self.errors.iter().any(|e| e.severity == crate::policy::Severity::Deny)
+        self.breaks.iter().any(|b| {
+            b.finding.severity == crate::policy::Severity::Deny && (self.provider.is_none() || b.concerns_provider)
+        }) || self.errors.iter().any(|e| e.severity == crate::policy::Severity::Deny)
     }
 }
 
@@ -236,8 +239,9 @@ pub fn what_if(
             Some(p) => after.models.iter().filter(|(_, m)| m.provider == p).map(|(k, _)| k.clone()).collect(),
             None => vec![],
         };
+        let renames = after.revealed.clone();
         let ea = evaluate(pack, Arc::new(after), meter);
-        let new = introduced(&previous, &ea, seq);
+        let new = introduced(&previous, &ea, seq, &renames);
         previous = ea;
         for finding in new.findings {
             let concerns_provider = provider.is_some_and(|p| {

@@ -514,6 +514,7 @@ mod tests {
             commitment: None,
             revealed: None,
             artifact: None,
+            reveal_conflict: None,
         };
         let release = |seq, at, model: &str| Release {
             at: (seq, at),
