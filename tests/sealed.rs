@@ -117,6 +117,22 @@ impl Board {
         sealed
     }
 
+    /// `check --plan` of `steps` (YAML list items) as JSON.
+    fn plan(&self, steps: &str) -> Value {
+        let plan = self.dir.path().join("plan.yaml");
+        std::fs::write(&plan, format!("steps:\n{steps}")).unwrap();
+        let out = fairboard()
+            .args(["check", "--format", "json", "--ledger"])
+            .arg(self.ledger())
+            .arg("--policy")
+            .arg(pack())
+            .arg("--plan")
+            .arg(&plan)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
     fn check(&self) -> Value {
         let out = fairboard()
             .args(["check", "--format", "json", "--ledger"])
@@ -241,18 +257,7 @@ fn the_release_must_be_the_artifact_committed() {
     let release =
         |artifact: &str| json!({"type":"model_released","model":SECRET,"provider":"meta","artifact":artifact});
     // The plan of releasing another artifact is flagged at its step; the committed one is fine.
-    let plan = board.dir.path().join("plan.yaml");
-    std::fs::write(&plan, format!("steps:\n  - event: {}\n", release("sha256:other"))).unwrap();
-    let out = fairboard()
-        .args(["check", "--format", "json", "--ledger"])
-        .arg(board.ledger())
-        .arg("--policy")
-        .arg(pack())
-        .arg("--plan")
-        .arg(&plan)
-        .output()
-        .unwrap();
-    let what_if: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let what_if = board.plan(&format!("  - event: {}\n", release("sha256:other")));
     assert!(what_if["plan"]["breaks"].to_string().contains("release-matches-tested"), "{what_if}");
     board.append(&board.meta, "2025-03-06T00:00:00Z", &[release(ARTIFACT)]).success();
     let ok = board.check();
@@ -345,19 +350,7 @@ fn a_plan_that_reveals_late_or_never_is_flagged_at_the_step_that_breaks_the_rule
     let board = Board::new();
     let sealed = board.sealed_test(); // ended 2025-03-04: due by 2025-04-03
     let breaks = |steps: &str| -> Vec<u64> {
-        let plan = board.dir.path().join("plan.yaml");
-        std::fs::write(&plan, format!("steps:\n{steps}")).unwrap();
-        let out = fairboard()
-            .args(["check", "--format", "json", "--ledger"])
-            .arg(board.ledger())
-            .arg("--policy")
-            .arg(pack())
-            .arg("--plan")
-            .arg(&plan)
-            .output()
-            .unwrap();
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-        report["plan"]["breaks"]
+        board.plan(steps)["plan"]["breaks"]
             .as_array()
             .unwrap()
             .iter()

@@ -158,32 +158,26 @@ fn a_revoked_waiver_stops_at_its_time() {
 #[test]
 fn audit_agrees_with_check() {
     let board = Board::new(BOARD);
-    let out = fairboard()
-        .args(["audit", "--format", "json", "--ledger"])
-        .arg(board.ledger())
-        .arg("--trust")
-        .arg(board.path("op.pub"))
-        .arg("--policy")
-        .arg(pack())
-        .output()
-        .unwrap();
+    let audit = |format: &str| {
+        fairboard()
+            .args(["audit", "--format", format, "--ledger"])
+            .arg(board.ledger())
+            .arg("--trust")
+            .arg(board.path("op.pub"))
+            .arg("--policy")
+            .arg(pack())
+            .output()
+            .unwrap()
+    };
+    let out = audit("json");
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let audit: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let (check, _) = board.check(&[]);
     for key in ["findings", "waived", "waivers", "summary"] {
-        assert_eq!(audit[key], check[key], "{key}");
+        assert_eq!(report[key], check[key], "{key}");
     }
     // The HTML page lists it.
-    let html = fairboard()
-        .args(["audit", "--format", "html", "--ledger"])
-        .arg(board.ledger())
-        .arg("--trust")
-        .arg(board.path("op.pub"))
-        .arg("--policy")
-        .arg(pack())
-        .output()
-        .unwrap();
-    let html = String::from_utf8(html.stdout).unwrap();
+    let html = String::from_utf8(audit("html").stdout).unwrap();
     assert!(html.contains("<section id=\"waivers\">") && html.contains("a safety evaluation needs four variants"));
 }
 

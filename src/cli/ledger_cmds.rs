@@ -204,7 +204,7 @@ pub fn seal(model: &str, provider: &str, artifact: Option<&str>, salt: Option<&s
         None => {
             let mut bytes = [0u8; 32];
             getrandom::fill(&mut bytes).map_err(|e| CliError::usage(format!("no random bytes for the salt: {e}")))?;
-            bytes.iter().map(|b| format!("{b:02x}")).collect()
+            crate::primitives::crypto::hex(&bytes)
         }
     };
     let opening = crate::ledger::seal::Opening { model, provider, salt: &salt, artifact };

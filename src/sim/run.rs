@@ -34,18 +34,8 @@ pub const ACTIVE_BATCHES: u32 = 4;
 /// simulated board has no mixtral-8x7b-instruct-v0.1), intervals from the model's own information,
 /// all battles recorded before the disclosure, two decimals.
 pub fn disclosure_method() -> crate::stats::reproduce::Method {
-    use crate::stats::reproduce::{Algorithm, Interval, Method};
-    Method {
-        algorithm: Algorithm::BradleyTerry,
-        anchor: None,
-        interval: Interval::FisherDiagonal,
-        rounds: None,
-        seed: None,
-        reweight: None,
-        min_pair_count: None,
-        through_seq: None,
-        decimals: 2,
-    }
+    use crate::stats::reproduce::{Interval, Method};
+    Method::plain(Interval::FisherDiagonal, 2)
 }
 
 /// Simulates `scenario` with `seed`.

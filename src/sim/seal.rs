@@ -30,7 +30,7 @@ pub fn seal(timeline: Vec<TimedEvent>, cast: &Cast, seed: u64) -> Vec<TimedEvent
     for m in cast.models.iter().filter(|m| matches!(m.origin, Origin::Variant { .. })) {
         let provider = cast.providers[m.provider].id.clone();
         let digest = Sha256::digest(format!("fairboard-sim-salt {seed} {}", m.id).as_bytes());
-        let salt: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        let salt = crate::primitives::crypto::hex(&digest);
         let commitment = Opening { model: &m.id, provider: &provider, salt: &salt, artifact: None }.commitment();
         seals.insert(m.id.clone(), Sealed { id: sealed_id(&commitment), provider, salt, commitment });
     }

@@ -52,11 +52,15 @@ impl FactsBuilder {
 
     /// The id a model is kept under while building: the sealed id of a revealed variant.
     fn resolve(&self, model: String) -> String {
+        if self.revealed.is_empty() {
+            return model;
+        }
         self.revealed.get(&model).cloned().unwrap_or(model)
     }
 
     fn intern(&mut self, model: &str) -> u32 {
-        let model = self.revealed.get(model).map_or(model, String::as_str);
+        let model =
+            if self.revealed.is_empty() { model } else { self.revealed.get(model).map_or(model, String::as_str) };
         if let Some(&i) = self.index.get(model) {
             return i;
         }

@@ -79,6 +79,22 @@ pub enum Reweight {
 }
 
 impl Method {
+    /// Bradley–Terry with the default anchor, every battle before the disclosure, no reweighting,
+    /// intervals by `interval` (not `bootstrap`, which needs rounds and a seed), rounded to `decimals`.
+    pub fn plain(interval: Interval, decimals: u32) -> Self {
+        Self {
+            algorithm: Algorithm::BradleyTerry,
+            anchor: None,
+            interval,
+            rounds: None,
+            seed: None,
+            reweight: None,
+            min_pair_count: None,
+            through_seq: None,
+            decimals,
+        }
+    }
+
     /// Checks the combinations the schema cannot: bootstrap needs rounds and seed, reweighting
     /// needs its floor, decimals stay within 0..=6.
     pub fn check(&self) -> Result<(), MethodError> {

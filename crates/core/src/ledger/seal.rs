@@ -60,7 +60,7 @@ impl<'a> Opening<'a> {
     /// `sha256:` + hex of SHA-256 over [`Opening::canonical`].
     pub fn commitment(&self) -> String {
         let digest = Sha256::digest(self.canonical().as_bytes());
-        format!("sha256:{}", hex(&digest))
+        format!("sha256:{}", crate::primitives::crypto::hex(&digest))
     }
 }
 
@@ -68,10 +68,6 @@ impl<'a> Opening<'a> {
 pub fn sealed_id(commitment: &str) -> String {
     let hex = commitment.strip_prefix("sha256:").unwrap_or(commitment);
     format!("{SEALED_PREFIX}{}", hex.get(..SEALED_ID_HEX).unwrap_or(hex))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

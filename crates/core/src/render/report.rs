@@ -145,15 +145,7 @@ pub fn waivers_markdown(report: &Report) -> String {
     if !report.waived.is_empty() {
         out.push_str("\nWaived findings (reported, not counted):\n\n| severity | rule | subject | message | waiver (seq) |\n| --- | --- | --- | --- | --- |\n");
         for w in &report.waived {
-            let f = &w.finding;
-            out.push_str(&format!(
-                "| {} | `{}` | {} | {} | {} |\n",
-                f.severity.as_str(),
-                f.rule,
-                md_escape(&f.subject),
-                md_escape(&f.message),
-                w.waiver
-            ));
+            out.push_str(&finding_row(&w.finding, &w.waiver.to_string()));
         }
     }
     out
@@ -175,6 +167,17 @@ pub fn summary_markdown(report: &Report) -> String {
     out
 }
 
+/// A finding as a Markdown table row: severity, rule, subject, message, then `last`.
+fn finding_row(f: &Finding, last: &str) -> String {
+    format!(
+        "| {} | `{}` | {} | {} | {last} |\n",
+        f.severity.as_str(),
+        f.rule,
+        md_escape(&f.subject),
+        md_escape(&f.message)
+    )
+}
+
 /// Findings as a Markdown table (or a line saying there are none).
 pub fn findings_markdown(findings: &[Finding]) -> String {
     if findings.is_empty() {
@@ -183,14 +186,7 @@ pub fn findings_markdown(findings: &[Finding]) -> String {
     let mut out =
         String::from("| severity | rule | subject | message | evidence (seq) |\n| --- | --- | --- | --- | --- |\n");
     for f in findings {
-        out.push_str(&format!(
-            "| {} | `{}` | {} | {} | {} |\n",
-            f.severity.as_str(),
-            f.rule,
-            md_escape(&f.subject),
-            md_escape(&f.message),
-            evidence(&f.evidence)
-        ));
+        out.push_str(&finding_row(f, &evidence(&f.evidence)));
     }
     out
 }

@@ -119,7 +119,8 @@ pub fn board_of(comparisons: &Comparisons, method: &Method) -> Result<Board, Rep
             }
         }
     }
-    let digest = format!("sha256:{}", hex(&Sha256::digest(canonical(method, &lines).as_bytes())));
+    let digest =
+        format!("sha256:{}", crate::primitives::crypto::hex(&Sha256::digest(canonical(method, &lines).as_bytes())));
     Ok(Board { lines, digest })
 }
 
@@ -202,26 +203,12 @@ pub fn reproduce(facts: &Facts, seq: u64) -> Result<Reproduction, ReproduceError
     })
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn method() -> Method {
-        Method {
-            algorithm: Algorithm::BradleyTerry,
-            anchor: None,
-            interval: Interval::FisherDiagonal,
-            rounds: None,
-            seed: None,
-            reweight: None,
-            min_pair_count: None,
-            through_seq: None,
-            decimals: 2,
-        }
+        Method::plain(Interval::FisherDiagonal, 2)
     }
 
     fn comparisons() -> Comparisons {

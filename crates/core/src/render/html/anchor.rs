@@ -27,7 +27,7 @@ pub fn slug(s: &str) -> String {
 /// The first `n` hex digits of SHA-256(`s`).
 pub fn short_hash(s: &str, n: usize) -> String {
     let digest = Sha256::digest(s.as_bytes());
-    let mut hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let mut hex = crate::primitives::crypto::hex(&digest);
     hex.truncate(n);
     hex
 }
