@@ -8,18 +8,11 @@
     reason = "tests and benches fail loudly on what they did not expect"
 )]
 
-use std::path::Path;
+mod common;
 
 use assert_cmd::Command;
 
-fn reduced(name: &str, dir: &Path) -> std::path::PathBuf {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name)).unwrap();
-    let text = text.replace("battles_per_day: 8000", "battles_per_day: 800");
-    assert!(text.contains("battles_per_day: 800"), "the scenario's volume knob moved");
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
+use common::reduced_scenario as reduced;
 
 #[test]
 fn the_demo_writes_a_verifiable_ledger_and_an_audit_report() {

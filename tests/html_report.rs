@@ -10,21 +10,15 @@
     reason = "tests and benches fail loudly on what they did not expect"
 )]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use common::reduced_scenario as reduced;
 use fairboard::{HtmlOptions, Options, api, shipped_pack};
 use serde_json::{Value, json};
-
-fn reduced(name: &str, dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name)).unwrap();
-    let text = text.replace("battles_per_day: 8000", "battles_per_day: 800");
-    assert!(text.contains("battles_per_day: 800"), "the scenario's volume knob moved");
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
 
 /// Runs the demo on `scenario` (at reduced volume when `reduce`) into a directory under `dir`.
 fn demo_at(scenario: &str, dir: &Path, reduce: bool) -> PathBuf {

@@ -18,9 +18,7 @@ use common::{fairboard, field, id, key, rechain, resign, with_ext, write_key};
 use serde_json::{Value, json};
 
 fn reduced_demo(dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/illusion.yaml")).unwrap();
-    let scenario = dir.join("illusion.yaml");
-    std::fs::write(&scenario, text.replace("battles_per_day: 8000", "battles_per_day: 800")).unwrap();
+    let scenario = common::reduced_scenario("illusion.yaml", dir);
     let out = dir.join("demo");
     fairboard().args(["demo", "--seed", "7", "--scenario"]).arg(&scenario).arg("--out").arg(&out).assert().success();
     out
@@ -222,7 +220,7 @@ fn a_method_change_needs_notice_and_disclosures_follow_it() {
             &[json!({"type":"score_disclosed","model":"a","rating":1,"ci_low":0,"ci_high":2,"battles":1,"method":method()})],
         )
         .success();
-    let pack = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/leaderboard-illusion.yaml");
+    let pack = common::shipped_pack_path();
     let out = fairboard()
         .args(["check", "--format", "json", "--ledger"])
         .arg(board.ledger())

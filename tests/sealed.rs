@@ -29,9 +29,7 @@ struct Board {
     google: PathBuf,
 }
 
-fn pack() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/leaderboard-illusion.yaml")
-}
+use common::shipped_pack_path as pack;
 
 /// `fairboard seal` for `model` of meta.
 fn seal(model: &str, provider: &str, artifact: Option<&str>, salt: &str) -> Value {
@@ -306,10 +304,9 @@ fn malformed_sealed_events_are_bad_input() {
 #[test]
 fn the_simulated_illusion_seals_its_variants_and_reveals_only_the_released() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/illusion.yaml")).unwrap();
+    let scenario = common::reduced_scenario("illusion.yaml", tmp.path());
+    let text = std::fs::read_to_string(&scenario).unwrap();
     assert!(text.contains("seal: true"), "the illusion scenario seals its variants");
-    let scenario = tmp.path().join("illusion.yaml");
-    std::fs::write(&scenario, text.replace("battles_per_day: 8000", "battles_per_day: 800")).unwrap();
     let out = tmp.path().join("demo");
     fairboard().args(["demo", "--seed", "7", "--scenario"]).arg(&scenario).arg("--out").arg(&out).assert().success();
     let ledger = std::fs::read_to_string(out.join("ledger.jsonl")).unwrap();

@@ -9,18 +9,12 @@
     reason = "tests and benches fail loudly on what they did not expect"
 )]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::{fairboard, shipped_pack_path as pack};
 use serde_json::Value;
-
-fn fairboard() -> Command {
-    Command::cargo_bin("fairboard").unwrap()
-}
-
-fn pack() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/leaderboard-illusion.yaml")
-}
 
 /// meta runs four private tests at once (one over the limit of 3): one private-variant-limit
 /// finding, subject `meta`, citing seqs 2 to 5. Seq 6 waives it until 2025-03-20.
@@ -273,7 +267,7 @@ fn policy_test_cases_see_waivers() {
         .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/tests/private-variant-limit"))
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{text}");
     for case in ["waived-while-in-force", "waiver-expired"] {
         assert!(text.contains(case), "{case} did not run: {text}");

@@ -27,6 +27,22 @@ pub fn write_key(dir: &Path, name: &str, key: &SigningKey) -> PathBuf {
     prefix
 }
 
+/// The shipped pack's file.
+pub fn shipped_pack_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("policies/leaderboard-illusion.yaml")
+}
+
+/// `examples/NAME` at a tenth of its volume, written into `dir` (the debug build stays quick; the
+/// outcome of the rules does not depend on volume, but for inactivity thresholds).
+pub fn reduced_scenario(name: &str, dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join(name)).unwrap();
+    let text = text.replace("battles_per_day: 8000", "battles_per_day: 800");
+    assert!(text.contains("battles_per_day: 800"), "the scenario's volume knob moved");
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
 /// `prefix` + `.ext`.
 pub fn with_ext(prefix: &Path, ext: &str) -> PathBuf {
     let mut s = prefix.as_os_str().to_owned();

@@ -362,28 +362,20 @@ fn rename_revealed(facts: &mut Facts, revealed: &HashMap<String, String>) {
     facts.revealed = real.iter().map(|(sealed, name)| ((*sealed).to_owned(), (*name).to_owned())).collect();
     facts.model_names.iter_mut().for_each(rename);
     facts.waivers.iter_mut().for_each(|w| rename(&mut w.subject));
-    let models = std::mem::take(&mut facts.models);
-    facts.models = models
-        .into_iter()
-        .map(|(mut k, v)| {
-            rename(&mut k);
-            (k, v)
-        })
-        .collect();
+    fn rename_keys<V>(map: &mut BTreeMap<String, V>, real: &HashMap<&str, &str>) {
+        *map = std::mem::take(map)
+            .into_iter()
+            .map(|(k, v)| (real.get(k.as_str()).map_or(k, |name| (*name).to_owned()), v))
+            .collect();
+    }
+    rename_keys(&mut facts.models, &real);
     facts.private_tests.iter_mut().for_each(|t| rename(&mut t.model));
     facts.disclosures.iter_mut().for_each(|d| rename(&mut d.model));
     facts.retractions.iter_mut().for_each(|r| rename(&mut r.model));
     facts.releases.iter_mut().for_each(|r| rename(&mut r.model));
     facts.deprecations.iter_mut().for_each(|d| rename(&mut d.model));
     for s in &mut facts.sampling_sets {
-        let weights = std::mem::take(&mut s.weights);
-        s.weights = weights
-            .into_iter()
-            .map(|(mut k, v)| {
-                rename(&mut k);
-                (k, v)
-            })
-            .collect();
+        rename_keys(&mut s.weights, &real);
     }
     // Pairs are keyed (lower name, higher name); a new name can swap the order.
     let names = &facts.model_names;
