@@ -119,16 +119,7 @@ impl Board {
     fn plan(&self, steps: &str) -> Value {
         let plan = self.dir.path().join("plan.yaml");
         std::fs::write(&plan, format!("steps:\n{steps}")).unwrap();
-        let out = fairboard()
-            .args(["check", "--format", "json", "--ledger"])
-            .arg(self.ledger())
-            .arg("--policy")
-            .arg(pack())
-            .arg("--plan")
-            .arg(&plan)
-            .output()
-            .unwrap();
-        serde_json::from_slice(&out.stdout).unwrap()
+        common::check_plan(&self.ledger(), &plan).0
     }
 
     fn check(&self) -> Value {

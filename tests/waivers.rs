@@ -236,16 +236,7 @@ fn a_plan_sees_the_waiver_until_it_expires() {
         "steps:\n  - at: \"2025-03-10T00:00:00Z\"\n    event: { type: private_test_started, model: e, provider: meta }\n  - at: \"2025-03-25T00:00:00Z\"\n    event: { type: private_test_started, model: f, provider: meta }\n",
     )
     .unwrap();
-    let out = fairboard()
-        .args(["check", "--format", "json", "--ledger"])
-        .arg(board.ledger())
-        .arg("--policy")
-        .arg(pack())
-        .arg("--plan")
-        .arg(&plan)
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (report, code) = common::check_plan(&board.ledger(), &plan);
     let breaks: Vec<u64> = report["plan"]["breaks"]
         .as_array()
         .unwrap()
@@ -257,7 +248,7 @@ fn a_plan_sees_the_waiver_until_it_expires() {
     // findings the waiver covered count again, and step 2's own start is one more.
     assert!(!breaks.is_empty() && breaks.iter().all(|&s| s == 2), "{report}");
     assert!(report["plan"]["breaks"].to_string().contains("when f started"), "{report}");
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(code, Some(1));
 }
 
 #[test]

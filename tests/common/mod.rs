@@ -43,6 +43,21 @@ pub fn reduced_scenario(name: &str, dir: &Path) -> PathBuf {
     path
 }
 
+/// `fairboard check --format json --plan PLAN` of `ledger` under the shipped pack: the report and
+/// the exit code.
+pub fn check_plan(ledger: &Path, plan: &Path) -> (serde_json::Value, Option<i32>) {
+    let out = fairboard()
+        .args(["check", "--format", "json", "--ledger"])
+        .arg(ledger)
+        .arg("--policy")
+        .arg(shipped_pack_path())
+        .arg("--plan")
+        .arg(plan)
+        .output()
+        .unwrap();
+    (serde_json::from_slice(&out.stdout).unwrap(), out.status.code())
+}
+
 /// `prefix` + `.ext`.
 pub fn with_ext(prefix: &Path, ext: &str) -> PathBuf {
     let mut s = prefix.as_os_str().to_owned();
