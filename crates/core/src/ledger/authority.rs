@@ -17,7 +17,8 @@ pub const PROVIDER_EVENTS: [&str; 5] =
     ["private_test_started", "private_test_ended", "private_test_revealed", "model_released", "score_retracted"];
 
 /// A key's role.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     /// May sign every event type.
     Operator,
@@ -122,22 +123,24 @@ pub enum AuthError {
 }
 
 /// A sealed test's commitment: who made it, where, and whether it was opened.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 struct Seal {
     provider: String,
     seq: u64,
     revealed: Option<u64>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 struct Entry {
+    #[serde(with = "key_b64")]
     key: VerifyingKey,
     role: Role,
     revoked_at: Option<u64>,
 }
 
-/// The set of keys and their roles at one point of the ledger.
-#[derive(Debug, Clone, Default)]
+/// The set of keys and their roles at one point of the ledger. It serialises (to JSON, say) so that a
+/// verifier can store it with the head it verified and resume from there ([`super::verify_stream_from`]).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Authority {
     keys: HashMap<String, Entry>,
     seals: HashMap<String, Seal>,
@@ -145,7 +148,27 @@ pub struct Authority {
     waivers: HashMap<u64, bool>,
 }
 
+/// A public key as its standard base64, in serialised state.
+mod key_b64 {
+    use ed25519_dalek::VerifyingKey;
+    use serde::{Deserialize as _, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(key: &VerifyingKey, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&crate::primitives::crypto::public_key_b64(key))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<VerifyingKey, D::Error> {
+        let text = String::deserialize(d)?;
+        crate::primitives::crypto::decode_public_key(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl Authority {
+    /// Every key known, revoked ones too (the candidates a record's signer id may name).
+    pub fn keys(&self) -> impl Iterator<Item = &VerifyingKey> {
+        self.keys.values().map(|e| &e.key)
+    }
+
     /// The authority after seq 0: only the declared operator key.
     pub fn genesis(operator: VerifyingKey) -> Self {
         let mut keys = HashMap::new();

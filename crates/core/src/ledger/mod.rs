@@ -27,4 +27,4 @@ pub mod verify;
 pub use authority::{AuthError, Authority, Role};
 pub use chain::{Chain, ChainError, Signed};
 pub use record::{Record, RecordBody};
-pub use verify::{Defect, DefectKind, Head, VerifiedRecord, VerifyError, verify_stream};
+pub use verify::{Defect, DefectKind, Head, VerifiedRecord, VerifyError, verify_stream, verify_stream_from};

@@ -161,6 +161,45 @@ impl serde::Serialize for Head {
     }
 }
 
+/// [`Head`] in full, as a verifier stores it to resume later.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct HeadState {
+    records: u64,
+    hash: String,
+    time: String,
+    operator: String,
+    leaderboard: String,
+    authority: Authority,
+}
+
+impl Head {
+    /// The whole head, key authority included, as JSON (for [`verify_stream_from`] later).
+    pub fn to_state(&self) -> serde_json::Value {
+        let state = HeadState {
+            records: self.records,
+            hash: self.hash.clone(),
+            time: crate::primitives::time::format(self.time),
+            operator: crypto::public_key_b64(&self.operator),
+            leaderboard: self.leaderboard.clone(),
+            authority: self.authority.clone(),
+        };
+        serde_json::to_value(state).unwrap_or(Value::Null)
+    }
+
+    /// Reads what [`Head::to_state`] wrote.
+    pub fn from_state(value: &Value) -> Result<Self, String> {
+        let s: HeadState = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+        Ok(Self {
+            records: s.records,
+            hash: s.hash,
+            time: crate::primitives::time::parse(&s.time).map_err(|e| e.to_string())?,
+            operator: crypto::decode_public_key(&s.operator).map_err(|e| e.to_string())?,
+            leaderboard: s.leaderboard,
+            authority: s.authority,
+        })
+    }
+}
+
 impl Defect {
     /// True when the only problem is a torn last line, which recovery (cutting it) repairs.
     pub fn is_torn_tail(&self) -> bool {
@@ -190,6 +229,7 @@ pub enum VerifyError {
 }
 
 /// The state after the last verified record: what `verify` reports and `append` continues from.
+/// [`Head::to_state`] and [`Head::from_state`] store it as JSON, for a verifier that resumes.
 #[derive(Debug, Clone)]
 pub struct Head {
     /// Number of records.
@@ -451,18 +491,44 @@ pub fn verify_stream<R: BufRead + Send>(
     verify_in_chunks(reader, trust, on_record, CHUNK_LINES)
 }
 
+/// Verifies records that continue a ledger already verified up to `head` (a state a verifier stored):
+/// the first line read must be seq `head.records` and link to `head.hash`, and every key and role is
+/// judged from `head.authority` on. Line numbers in defects count from the ledger's first line, as if
+/// the whole file had been read. An empty `reader` returns `head` unchanged.
+pub fn verify_stream_from<R: BufRead + Send>(
+    head: Head,
+    reader: R,
+    on_record: impl FnMut(&VerifiedRecord) + Send,
+) -> Result<Head, VerifyError> {
+    verify_chunked(reader, None, Some(head), on_record, CHUNK_LINES)
+}
+
 /// [`verify_stream`] with chunks of at most `chunk_lines` lines (tests use tiny chunks so that every
 /// record lands on a chunk boundary).
 fn verify_in_chunks<R: BufRead + Send>(
+    reader: R,
+    trust: Option<&VerifyingKey>,
+    on_record: impl FnMut(&VerifiedRecord) + Send,
+    chunk_lines: usize,
+) -> Result<Head, VerifyError> {
+    verify_chunked(reader, trust, None, on_record, chunk_lines)
+}
+
+/// The verifier: from the start (`head` = None, optionally with a trust anchor) or resuming after `head`.
+fn verify_chunked<R: BufRead + Send>(
     mut reader: R,
     trust: Option<&VerifyingKey>,
+    head: Option<Head>,
     mut on_record: impl FnMut(&VerifiedRecord) + Send,
     chunk_lines: usize,
 ) -> Result<Head, VerifyError> {
     let schemas = schemas()?;
-    let mut chain = Chain { trust, head: None };
     let mut known: KnownKeys = trust.map(|k| (crypto::key_id(k), *k)).into_iter().collect();
-    let mut line_no: u64 = 0;
+    if let Some(h) = &head {
+        known.extend(h.authority.keys().map(|k| (crypto::key_id(k), *k)));
+    }
+    let mut line_no: u64 = head.as_ref().map_or(0, |h| h.records);
+    let mut chain = Chain { trust, head };
     let mut pending: Option<(u64, Vec<Checked>)> = None;
     let (mut lines, mut torn) = read_chunk(&mut reader, chunk_lines)?;
     // Without a trust anchor the operator key is only declared by the first line: learn it up front,

@@ -110,12 +110,60 @@ pub fn check_key_name(name: &str) -> Result<(), CheckpointError> {
 
 /// The C2SP signed-note key id of an Ed25519 key: SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key)[:4].
 pub fn key_id(name: &str, key: &VerifyingKey) -> [u8; 4] {
+    typed_key_id(name, SIG_TYPE_ED25519, key)
+}
+
+/// The signed-note key id of a key of signature type `kind`: SHA-256(name ‖ 0x0A ‖ kind ‖ key)[:4].
+pub fn typed_key_id(name: &str, kind: u8, key: &VerifyingKey) -> [u8; 4] {
     let mut h = Sha256::new();
     h.update(name.as_bytes());
-    h.update([b'\n', SIG_TYPE_ED25519]);
+    h.update([b'\n', kind]);
     h.update(key.as_bytes());
     let d: [u8; 32] = h.finalize().into();
     [d[0], d[1], d[2], d[3]]
+}
+
+/// Parses a verifier key string `name+hex(key id)+base64(kind ‖ 32-byte Ed25519 key)` of signature type
+/// `kind`: the name must be a valid key name, the key id the one name, type and key produce, and the key
+/// not a small-order point. `expected` names the type in the error.
+pub fn parse_vkey(vkey: &str, kind: u8, expected: &str) -> Result<(String, VerifyingKey), CheckpointError> {
+    let bad = |m: &str| CheckpointError::BadVerifierKey(m.to_owned());
+    let vkey = vkey.trim_end_matches(['\n', '\r']);
+    // The name has no `+`, the key id is hex; the base64 key data may itself contain `+`.
+    let mut parts = vkey.splitn(3, '+');
+    let (Some(name), Some(id), Some(data)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad("expected `name+keyid+keydata` (three fields separated by `+`)"));
+    };
+    check_key_name(name)?;
+    if id.len() != 8 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad("key id must be 8 hex digits"));
+    }
+    let raw = B64.decode(data).map_err(|_| bad("key data is not standard base64"))?;
+    let Some((&found, key)) = raw.split_first() else {
+        return Err(bad("key data is empty"));
+    };
+    if found != kind {
+        return Err(CheckpointError::BadVerifierKey(format!(
+            "signature type 0x{found:02x} is not supported here (expected {expected})"
+        )));
+    }
+    let key =
+        crypto::decode_public_key(&B64.encode(key)).map_err(|e| CheckpointError::BadVerifierKey(e.to_string()))?;
+    let computed = typed_key_id(name, kind, &key);
+    if crypto::hex(&computed) != id.to_ascii_lowercase() {
+        return Err(CheckpointError::BadVerifierKey(format!(
+            "key id {id} does not match the key and name (expected {})",
+            crypto::hex(&computed)
+        )));
+    }
+    Ok((name.to_owned(), key))
+}
+
+/// The verifier key string `name+hex(key id)+base64(kind ‖ key)`.
+pub fn format_vkey(name: &str, kind: u8, key: &VerifyingKey) -> String {
+    let mut data = vec![kind];
+    data.extend_from_slice(key.as_bytes());
+    format!("{name}+{}+{}", crypto::hex(&typed_key_id(name, kind, key)), B64.encode(data))
 }
 
 /// One signature line of a note.
@@ -279,43 +327,13 @@ impl NoteVerifier {
     /// Parses a verifier key string `name+hex(key id)+base64(0x01 ‖ 32-byte key)`; the key id must match
     /// the key and name, and the key must not be a small-order point.
     pub fn from_vkey(vkey: &str) -> Result<Self, CheckpointError> {
-        let bad = |m: &str| CheckpointError::BadVerifierKey(m.to_owned());
-        let vkey = vkey.trim_end_matches(['\n', '\r']);
-        // The name has no `+`, the key id is hex; the base64 key data may itself contain `+`.
-        let mut parts = vkey.splitn(3, '+');
-        let (Some(name), Some(id), Some(data)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(bad("expected `name+keyid+keydata` (three fields separated by `+`)"));
-        };
-        check_key_name(name)?;
-        if id.len() != 8 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad("key id must be 8 hex digits"));
-        }
-        let raw = B64.decode(data).map_err(|_| bad("key data is not standard base64"))?;
-        let Some((&kind, key)) = raw.split_first() else {
-            return Err(bad("key data is empty"));
-        };
-        if kind != SIG_TYPE_ED25519 {
-            return Err(CheckpointError::BadVerifierKey(format!(
-                "signature type 0x{kind:02x} is not supported (only Ed25519, 0x01)"
-            )));
-        }
-        let key =
-            crypto::decode_public_key(&B64.encode(key)).map_err(|e| CheckpointError::BadVerifierKey(e.to_string()))?;
-        let verifier = Self::new(name, key)?;
-        if crypto::hex(&verifier.key_id) != id.to_ascii_lowercase() {
-            return Err(CheckpointError::BadVerifierKey(format!(
-                "key id {id} does not match the key and name (expected {})",
-                crypto::hex(&verifier.key_id)
-            )));
-        }
-        Ok(verifier)
+        let (name, key) = parse_vkey(vkey, SIG_TYPE_ED25519, "Ed25519, 0x01")?;
+        Self::new(&name, key)
     }
 
     /// The verifier key string: `name+hex(key id)+base64(0x01 ‖ key)`.
     pub fn to_vkey(&self) -> String {
-        let mut data = vec![SIG_TYPE_ED25519];
-        data.extend_from_slice(self.key.as_bytes());
-        format!("{}+{}+{}", self.name, crypto::hex(&self.key_id), B64.encode(data))
+        format_vkey(&self.name, SIG_TYPE_ED25519, &self.key)
     }
 
     /// The key name.
@@ -592,5 +610,25 @@ mod tests {
             assert!(NoteVerifier::from_vkey(bad).is_err(), "{bad}");
         }
         assert!(NoteSigner::new("a b", SigningKey::from_bytes(&[1; 32])).is_err());
+    }
+
+    /// The signed-note spec: a verifier must accept at least 16 signatures, and post-quantum ones are
+    /// nearly 5 kB. Sixteen 4,627-byte (ML-DSA-87-sized) signatures of other keys beside the log's.
+    #[test]
+    fn sixteen_post_quantum_sized_signatures_are_accepted() {
+        let signer = test_signer("arena.example/log");
+        let mut note = Checkpoint::new("arena.example/log", 3, [5; 32]).sign(&signer).unwrap();
+        for i in 0..16u8 {
+            note.signatures.push(NoteSignature {
+                name: format!("witness{i}.example"),
+                key_id: [i; 4],
+                signature: vec![i; 4627],
+            });
+        }
+        let text = note.to_text();
+        assert!(text.len() > 99_000, "{}", text.len());
+        let cp = Checkpoint::open(&text, &signer.verifier()).unwrap();
+        assert_eq!(cp.size, 3);
+        assert_eq!(SignedNote::parse(&text).unwrap().signatures.len(), 17);
     }
 }

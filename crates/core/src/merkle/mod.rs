@@ -10,7 +10,11 @@
 //! - [`checkpoint`]: C2SP `tlog-checkpoint` bodies inside C2SP signed notes with Ed25519 signatures, and
 //!   the C2SP verifier key string that names the log's key;
 //! - [`proof`]: the self-contained proof files — a C2SP `tlog-proof` carrying the record line for inclusion,
-//!   and a consistency proof between two checkpoints — that verify with no ledger present.
+//!   and a consistency proof between two checkpoints — that verify with no ledger present;
+//! - [`tiles`]: C2SP `tlog-tiles`, the tree as static 256-hash tiles and entry bundles, and proofs from them;
+//! - [`cosignature`]: C2SP `tlog-cosignature` v1 (Ed25519), a witness's timestamped signature line;
+//! - [`witness`]: C2SP `tlog-witness` `add-checkpoint`: the request body and the witness's decision;
+//! - [`quorum`]: C2SP `tlog-policy` files: trusted logs, witnesses, k-of-n groups and the quorum.
 //!
 //! `docs/transparency.md` specifies every format and what each proof does and does not guarantee.
 
@@ -18,9 +22,13 @@
 #![deny(clippy::indexing_slicing, clippy::string_slice)]
 
 pub mod checkpoint;
+pub mod cosignature;
 pub mod proof;
+pub mod quorum;
 pub mod rfc6962;
+pub mod tiles;
 pub mod tree;
+pub mod witness;
 
 pub use checkpoint::{Checkpoint, CheckpointError, NoteSigner, NoteVerifier, SignedNote};
 pub use proof::{ConsistencyProof, InclusionProof, Proof, ProofError};

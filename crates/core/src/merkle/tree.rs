@@ -83,6 +83,15 @@ impl Tree {
         rfc6962::consistency_proof(old, new, |start, len| self.subtree(start, len))
     }
 
+    /// MTH of leaves `[start, start + len)`: one lookup for an aligned power-of-two range (a tile's
+    /// hash), a fold over O(log n) stored nodes otherwise.
+    pub fn range_hash(&self, start: u64, len: u64) -> Result<Hash, MerkleError> {
+        self.check_size(
+            start.checked_add(len).ok_or(MerkleError::SizeOutOfRange { size: u64::MAX, available: self.size() })?,
+        )?;
+        Ok(self.subtree(start, len))
+    }
+
     fn check_size(&self, size: u64) -> Result<(), MerkleError> {
         if size > self.size() { Err(MerkleError::SizeOutOfRange { size, available: self.size() }) } else { Ok(()) }
     }
@@ -120,6 +129,17 @@ impl CompactRange {
     /// An empty range.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The range of a tree of `size` leaves from its peaks (the roots of the complete subtrees of the
+    /// binary decomposition of `size`, largest first); `None` if their number does not fit the size.
+    pub fn from_peaks(size: u64, peaks: Vec<Hash>) -> Option<Self> {
+        (peaks.len() == size.count_ones() as usize).then_some(Self { size, peaks })
+    }
+
+    /// The peaks, largest subtree first.
+    pub fn peaks(&self) -> &[Hash] {
+        &self.peaks
     }
 
     /// Appends a leaf hash.

@@ -43,8 +43,10 @@ pub const MAX_PACK_BYTES: u64 = MAX_YAML_BYTES as u64;
 /// events no larger than records.
 pub const MAX_PLAN_BYTES: u64 = 16 * 1024 * 1024;
 
-/// The largest signed note (checkpoint) accepted, in bytes.
-pub const MAX_NOTE_BYTES: usize = 64 * 1024;
+/// The largest signed note (checkpoint) accepted, in bytes. The signed-note spec asks verifiers to
+/// accept at least 16 signatures, and post-quantum ones are nearly 5 kB (about 6.6 kB of base64 on a
+/// line): 16 of them are about 110 kB. 1 MiB holds [`MAX_SIGNATURES`] of that size with room to spare.
+pub const MAX_NOTE_BYTES: usize = 1024 * 1024;
 
 /// The most signature lines accepted in one note (the signed-note spec asks verifiers to accept at
 /// least 16).
