@@ -7,6 +7,7 @@
 //! ```text
 //! adapters      cli · store (ledger, key, pack and plan files; lock; recover; policy test cases)
 //!               · import (public Arena data) · sim (the demo arena)
+//!               · tlog (publish and read tlog-tiles logs) · witness (tlog-witness server, push)
 //! ─────────────  fairboard-core (crates/core) below this line
 //! ffi           JSON-in / JSON-out twins of the use cases, for bindings
 //! render        table · markdown · json · csv over the report models
@@ -84,6 +85,10 @@ pub mod import;
 pub mod sim;
 #[cfg(feature = "cli")]
 pub mod store;
+#[cfg(feature = "cli")]
+pub mod tlog;
+#[cfg(feature = "cli")]
+pub mod witness;
 
 pub use fairboard_core::api::audit::AuditReport;
 pub use fairboard_core::api::report::{PlanReport, Report};

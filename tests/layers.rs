@@ -23,7 +23,7 @@ const LAYERS: &[&[&str]] = &[
     &["api"],
     &["render"],
     &["ffi"],
-    &["store", "import", "sim"],
+    &["store", "import", "sim", "tlog", "witness"],
     &["cli"],
 ];
 

@@ -25,6 +25,7 @@ mod ledger_cmds;
 mod policy_cmds;
 mod stats_cmds;
 mod terminal;
+mod tlog_cmds;
 mod transparency_cmds;
 
 use transparency_cmds::read_limited;
@@ -170,6 +171,43 @@ enum PolicyCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum WitnessCommand {
+    /// Serve C2SP tlog-witness `add-checkpoint`, keeping state in SQLite.
+    Serve {
+        /// The witness's private key (PKCS#8 PEM; `fairboard keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// The witness's name (its cosignatures' key name), e.g. `witness.example/w1`.
+        #[arg(long)]
+        name: String,
+        /// The logs it follows: one `log <vkey>` (or bare vkey) per line.
+        #[arg(long)]
+        logs: PathBuf,
+        /// The SQLite database of what it cosigned (created if missing).
+        #[arg(long)]
+        db: PathBuf,
+        /// Address to listen on (`127.0.0.1:0` picks a free port and prints it).
+        #[arg(long)]
+        listen: String,
+        /// Worker threads.
+        #[arg(long, default_value_t = 4)]
+        workers: usize,
+    },
+    /// Submit a published log's checkpoint to witnesses and publish it with their cosignatures.
+    Push {
+        /// The published log's directory (`fairboard publish --out`).
+        #[arg(long)]
+        log: PathBuf,
+        /// A witness's URL prefix (repeat for several).
+        #[arg(long, required = true)]
+        witness: Vec<String>,
+        /// A tlog-policy: keep only its witnesses' valid cosignatures, and publish only at quorum.
+        #[arg(long, value_name = "P")]
+        policy_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum Command {
     /// Evaluate a policy pack against a ledger and report every finding with its evidence.
     Check {
@@ -202,10 +240,14 @@ enum Command {
     },
     /// Audit a ledger: verify it against the operator's key, check the policy, recompute the ratings,
     /// and report battle, data and deprecation shares per provider and license class.
+    #[command(group(clap::ArgGroup::new("input").required(true).args(["ledger", "log"])))]
     Audit {
         /// The ledger file.
         #[arg(long)]
-        ledger: PathBuf,
+        ledger: Option<PathBuf>,
+        /// A published log (directory or http(s):// prefix), fetched and verified in full first.
+        #[arg(long, value_name = "DIR_OR_URL")]
+        log: Option<String>,
         /// The operator's public key (SPKI PEM), obtained out of band.
         #[arg(long)]
         trust: PathBuf,
@@ -320,11 +362,24 @@ enum Command {
         #[arg(long)]
         ledger: PathBuf,
     },
-    /// Verify a ledger against the operator's public key.
+    /// Verify a ledger against the operator's public key: a file (`--ledger`) or a published tlog-tiles
+    /// log (`--log DIR_OR_URL`, verified in full, or from `--state` only what is new).
+    #[command(group(clap::ArgGroup::new("input").required(true).args(["ledger", "log"])))]
     Verify {
         /// The ledger file.
         #[arg(long)]
-        ledger: PathBuf,
+        ledger: Option<PathBuf>,
+        /// A published log: a directory or an http(s):// prefix (see `fairboard publish`).
+        #[arg(long, value_name = "DIR_OR_URL")]
+        log: Option<String>,
+        /// With --log: a directory keeping what this verifier trusted last (checkpoint, head, tree
+        /// edge), so the next run fetches and verifies only new records.
+        #[arg(long, requires = "log")]
+        state: Option<PathBuf>,
+        /// A C2SP tlog-policy file: the checkpoint (--checkpoint or the log's) must carry a quorum of
+        /// valid witness cosignatures.
+        #[arg(long, value_name = "P")]
+        policy_file: Option<PathBuf>,
         /// The operator's public key (SPKI PEM), obtained out of band.
         #[arg(long)]
         trust: PathBuf,
@@ -352,19 +407,49 @@ enum Command {
         /// The operator's public key (SPKI PEM).
         #[arg(long = "pub", value_name = "PUB")]
         public: PathBuf,
-        /// The key name: the checkpoints' origin.
+        /// The key name: the checkpoints' origin (or, with --cosigner, the witness's name).
         #[arg(long)]
         name: String,
+        /// Print the Ed25519 cosignature/v1 vkey (type 0x04) of a witness key instead.
+        #[arg(long)]
+        cosigner: bool,
+    },
+    /// Write a ledger as a C2SP tlog-tiles log in a directory any static web server can serve:
+    /// checkpoint, hash tiles, entry bundles and record bundles. Incremental and crash-safe.
+    Publish {
+        /// The ledger file; it must verify under the key's own public key.
+        #[arg(long)]
+        ledger: PathBuf,
+        /// The operator's private key (PKCS#8 PEM).
+        #[arg(long)]
+        key: PathBuf,
+        /// The log's origin (e.g. `arena.example/ledger`).
+        #[arg(long)]
+        origin: String,
+        /// The log's directory.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// A C2SP tlog-witness (serve) and the operator's side of it (push).
+    Witness {
+        #[command(subcommand)]
+        command: WitnessCommand,
     },
     /// Write an inclusion proof (`--seq N --checkpoint CP`) or a consistency proof
     /// (`--consistency --from OLD_CP --to NEW_CP`) to stdout.
     #[command(group(clap::ArgGroup::new("kind").required(true).args(["seq", "consistency"])))]
     Prove {
         /// The ledger file.
-        #[arg(long)]
-        ledger: PathBuf,
+        #[arg(long, required_unless_present = "log")]
+        ledger: Option<PathBuf>,
+        /// Build the inclusion proof of --seq from a published log's tiles alone (needs --trust).
+        #[arg(long, value_name = "DIR_OR_URL", conflicts_with_all = ["ledger", "checkpoint", "consistency"], requires_all = ["seq", "trust"])]
+        log: Option<String>,
+        /// With --log: the operator's public key, to check the log's checkpoint.
+        #[arg(long, requires = "log")]
+        trust: Option<PathBuf>,
         /// Seq of the record to prove included.
-        #[arg(long, requires = "checkpoint", conflicts_with = "consistency")]
+        #[arg(long, conflicts_with = "consistency")]
         seq: Option<u64>,
         /// The signed checkpoint the record is proved against.
         #[arg(long, requires = "seq")]
@@ -453,7 +538,25 @@ fn run(cli: Cli) -> Result<(), CliError> {
             }
             None => policy_cmds::check(&ledger, &policy, at.as_deref(), format, policy_override, findings),
         },
-        Command::Audit { ledger, trust, policy, checkpoint, format, out, policy_override, findings, all_ratings } => {
+        Command::Audit {
+            ledger,
+            log,
+            trust,
+            policy,
+            checkpoint,
+            format,
+            out,
+            policy_override,
+            findings,
+            all_ratings,
+        } => {
+            let fetched = match &log {
+                Some(log) => Some(tlog_cmds::fetch_for_audit(log, &trust)?),
+                None => None,
+            };
+            let Some(ledger) = ledger.or_else(|| fetched.as_ref().map(|f| f.0.clone())) else {
+                return Err(CliError::usage("audit: give --ledger FILE or --log DIR_OR_URL"));
+            };
             let files = audit_cmds::AuditFiles {
                 ledger: &ledger,
                 trust: &trust,
@@ -478,18 +581,45 @@ fn run(cli: Cli) -> Result<(), CliError> {
             ledger_cmds::append(&ledger, &key, time.as_deref(), &events, policy.as_deref(), policy_override)
         }
         Command::Recover { ledger } => ledger_cmds::recover(&ledger),
-        Command::Verify { ledger, trust, format, checkpoint } => {
-            ledger_cmds::verify(&ledger, &trust, format, checkpoint.as_deref())
-        }
-        Command::Checkpoint { ledger, key, origin } => transparency_cmds::checkpoint(&ledger, &key, &origin),
-        Command::Vkey { public, name } => transparency_cmds::vkey(&public, &name),
-        Command::Prove { ledger, seq, checkpoint, consistency: _, from, to } => match (seq, checkpoint, from, to) {
-            (Some(seq), Some(cp), None, None) => transparency_cmds::prove_inclusion(&ledger, seq, &cp),
-            (None, None, Some(from), Some(to)) => transparency_cmds::prove_consistency(&ledger, &from, &to),
-            _ => {
-                Err(CliError::usage("prove: give either --seq N --checkpoint CP, or --consistency --from OLD --to NEW"))
+        Command::Verify { ledger, log, state, policy_file, trust, format, checkpoint } => match (ledger, log) {
+            (_, Some(log)) => tlog_cmds::verify_log(&log, &trust, state.as_deref(), policy_file.as_deref()),
+            (Some(ledger), None) => {
+                ledger_cmds::verify(&ledger, &trust, format, checkpoint.as_deref())?;
+                match (checkpoint, policy_file) {
+                    (Some(cp), Some(p)) => tlog_cmds::check_checkpoint_quorum(&cp, &trust, &p),
+                    (None, Some(_)) => Err(CliError::usage("--policy-file needs --checkpoint CP (or --log)")),
+                    _ => Ok(()),
+                }
             }
+            (None, None) => Err(CliError::usage("verify: give --ledger FILE or --log DIR_OR_URL")),
         },
+        Command::Checkpoint { ledger, key, origin } => transparency_cmds::checkpoint(&ledger, &key, &origin),
+        Command::Vkey { public, name, cosigner: false } => transparency_cmds::vkey(&public, &name),
+        Command::Vkey { public, name, cosigner: true } => tlog_cmds::cosigner_vkey(&public, &name),
+        Command::Publish { ledger, key, origin, out } => tlog_cmds::publish(&ledger, &key, &origin, &out),
+        Command::Witness { command: WitnessCommand::Serve { key, name, logs, db, listen, workers } } => {
+            tlog_cmds::serve(&key, &name, &logs, &db, &listen, workers)
+        }
+        Command::Witness { command: WitnessCommand::Push { log, witness, policy_file } } => {
+            tlog_cmds::push(&log, &witness, policy_file.as_deref())
+        }
+        Command::Prove { ledger, log, trust, seq, checkpoint, consistency: _, from, to } => {
+            match (ledger, seq, checkpoint, from, to) {
+                (None, Some(seq), None, None, None) => match (log, trust) {
+                    (Some(log), Some(trust)) => tlog_cmds::prove_log(&log, &trust, seq),
+                    _ => Err(CliError::usage("prove: --log needs --trust OP.pub and --seq N")),
+                },
+                (Some(ledger), Some(seq), Some(cp), None, None) => {
+                    transparency_cmds::prove_inclusion(&ledger, seq, &cp)
+                }
+                (Some(ledger), None, None, Some(from), Some(to)) => {
+                    transparency_cmds::prove_consistency(&ledger, &from, &to)
+                }
+                _ => Err(CliError::usage(
+                    "prove: give either --seq N --checkpoint CP, or --consistency --from OLD --to NEW",
+                )),
+            }
+        }
         Command::VerifyProof { proof, vkey } => transparency_cmds::verify_proof(&proof, &vkey),
         Command::Scores(args) => stats_cmds::scores(&args),
         Command::Import { format, models, period_start, period_end, file } => {
