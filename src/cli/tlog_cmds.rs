@@ -174,6 +174,9 @@ pub fn push(dir: &Path, witnesses: &[String], policy: Option<&Path>) -> Result<(
     for (url, why) in &r.failed {
         eprintln!("warning: {url}: {why}");
     }
+    if let Some(why) = r.not_published {
+        return Err(CliError::fail(why).with_hint("the witnesses that refused answered why above; a 422 for a size they hold means the log signed two different trees of that size"));
+    }
     if policy.is_some() {
         outln!("quorum met at size {}: {}", r.size, r.quorum.join(", "));
     }

@@ -24,10 +24,12 @@ pub struct PushReport {
     pub failed: Vec<(String, String)>,
     /// The policy witnesses whose cosignatures are now on the published checkpoint.
     pub quorum: Vec<String>,
+    /// Why the checkpoint was not written back (the quorum was not met), if it was not.
+    pub not_published: Option<String>,
 }
 
 /// Pushes `dir`'s checkpoint to `witnesses`; with `policy`, only cosignatures of its witnesses are
-/// kept and the checkpoint is written back only if they meet its quorum.
+/// kept and the checkpoint is written back only if they meet its quorum (else the report says why).
 pub fn push(dir: &Path, witnesses: &[String], policy: Option<&TlogPolicy>) -> Result<PushReport, WitnessError> {
     let src = Source::Dir(dir.to_path_buf());
     let note_bytes = src.require("checkpoint", MAX_NOTE_BYTES)?;
@@ -80,7 +82,10 @@ pub fn push(dir: &Path, witnesses: &[String], policy: Option<&TlogPolicy>) -> Re
     if let Some(p) = policy {
         match p.verify(&text, None) {
             Ok(w) => report.quorum = w.cosigned,
-            Err(e) => return Err(WitnessError::Push(format!("not published: {e}"))),
+            Err(e) => {
+                report.not_published = Some(format!("not published: {e}"));
+                return Ok(report);
+            }
         }
     }
     // Write back only if the checkpoint is still the one pushed (a publish may have replaced it).
