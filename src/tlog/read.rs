@@ -84,10 +84,10 @@ fn fetch_sized(
     if let Some(bytes) = src.get(&path(id), limit)? {
         return Ok(bytes);
     }
-    if !id.is_full() {
-        if let Some(bytes) = src.get(&path(&id.full()), limit)? {
-            return Ok(bytes);
-        }
+    if !id.is_full()
+        && let Some(bytes) = src.get(&path(&id.full()), limit)?
+    {
+        return Ok(bytes);
     }
     Err(TlogError::Missing(src.describe(&path(id))))
 }

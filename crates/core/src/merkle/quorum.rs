@@ -237,12 +237,15 @@ impl TlogPolicy {
         if !signed {
             return Err(QuorumError::NoLog { origin: body.origin, reason });
         }
-        let mut witnessed = vec![false; self.witnesses.len()];
-        for (i, (name, v, _)) in self.witnesses.iter().enumerate() {
-            let ts =
-                v.verify(&parsed).map_err(|source| QuorumError::BadCosignature { witness: name.clone(), source })?;
-            witnessed[i] = ts.is_some();
-        }
+        let witnessed: Vec<bool> = self
+            .witnesses
+            .iter()
+            .map(|(name, v, _)| {
+                v.verify(&parsed)
+                    .map(|ts| ts.is_some())
+                    .map_err(|source| QuorumError::BadCosignature { witness: name.clone(), source })
+            })
+            .collect::<Result<_, _>>()?;
         let cosigned: Vec<String> =
             self.witnesses.iter().zip(&witnessed).filter(|(_, w)| **w).map(|((n, _, _), _)| n.clone()).collect();
         if self.met(&self.quorum.1, &witnessed) {
