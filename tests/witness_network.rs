@@ -479,4 +479,31 @@ fn hostile_requests_get_4xx_and_change_no_state() {
     assert_eq!(r.status().as_u16(), 404);
     // None of it changed what the witness holds.
     assert_eq!(held(&w).unwrap(), before);
+    // `prove --consistency --witness-body` writes exactly the body a witness takes, and verify-proof
+    // reads it against the older checkpoint.
+    let (cp_old, cp_new) = (tmp.path().join("cp21"), tmp.path().join("cp26"));
+    std::fs::write(&cp_old, &note).unwrap();
+    std::fs::write(&cp_new, &later).unwrap();
+    let body = ok(&[
+        "prove",
+        "--consistency",
+        "--from",
+        s(&cp_old),
+        "--to",
+        s(&cp_new),
+        "--witness-body",
+        "--ledger",
+        s(&board.ledger),
+    ]);
+    assert!(body.starts_with("old 21\n"), "{body}");
+    let body_path = tmp.path().join("body.txt");
+    std::fs::write(&body_path, &body).unwrap();
+    let checked = ok(&["verify-proof", "--proof", s(&body_path), "--vkey", &board.vkey(), "--old", s(&cp_old)]);
+    assert!(checked.contains("at tree size 26"), "{checked}");
+    assert_eq!(run(&["verify-proof", "--proof", s(&body_path), "--vkey", &board.vkey()]).code, 2);
+    assert_eq!(run(&["verify-proof", "--proof", s(&body_path), "--vkey", &board.vkey(), "--old", s(&cp_new)]).code, 1);
+    let (status, _, line) = post(body.into_bytes());
+    assert_eq!(status, 200, "{line}");
+    assert!(line.starts_with("\u{2014} w1.example "), "{line}");
+    assert_eq!(held_size(&w), 26);
 }

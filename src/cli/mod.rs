@@ -463,6 +463,10 @@ enum Command {
         /// The newer signed checkpoint.
         #[arg(long, requires = "consistency")]
         to: Option<PathBuf>,
+        /// Write the consistency proof in the C2SP tlog-witness body layout (`old <size>`, hashes,
+        /// blank line, the newer checkpoint) instead of a `fairboard/tlog-consistency-proof@v1` file.
+        #[arg(long, requires = "consistency")]
+        witness_body: bool,
     },
     /// Verify a proof file with no ledger present: exit 0 if valid, 1 if not.
     VerifyProof {
@@ -472,6 +476,10 @@ enum Command {
         /// The log's verifier key: the string `fairboard vkey` prints, or a file holding it.
         #[arg(long)]
         vkey: String,
+        /// For a consistency proof in the tlog-witness body layout (`prove --consistency
+        /// --witness-body`): the older checkpoint you hold.
+        #[arg(long, value_name = "OLD_CP")]
+        old: Option<PathBuf>,
     },
     /// Bradley–Terry ratings recomputed from a ledger's battles, with 95% intervals, CI-aware ranks,
     /// votes to flip and the best-of-N adjustment.
@@ -603,7 +611,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Witness { command: WitnessCommand::Push { log, witness, policy_file } } => {
             tlog_cmds::push(&log, &witness, policy_file.as_deref())
         }
-        Command::Prove { ledger, log, trust, seq, checkpoint, consistency: _, from, to } => {
+        Command::Prove { ledger, log, trust, seq, checkpoint, consistency: _, from, to, witness_body } => {
             match (ledger, seq, checkpoint, from, to) {
                 (None, Some(seq), None, None, None) => match (log, trust) {
                     (Some(log), Some(trust)) => tlog_cmds::prove_log(&log, &trust, seq),
@@ -613,14 +621,14 @@ fn run(cli: Cli) -> Result<(), CliError> {
                     transparency_cmds::prove_inclusion(&ledger, seq, &cp)
                 }
                 (Some(ledger), None, None, Some(from), Some(to)) => {
-                    transparency_cmds::prove_consistency(&ledger, &from, &to)
+                    transparency_cmds::prove_consistency(&ledger, &from, &to, witness_body)
                 }
                 _ => Err(CliError::usage(
                     "prove: give either --seq N --checkpoint CP, or --consistency --from OLD --to NEW",
                 )),
             }
         }
-        Command::VerifyProof { proof, vkey } => transparency_cmds::verify_proof(&proof, &vkey),
+        Command::VerifyProof { proof, vkey, old } => transparency_cmds::verify_proof(&proof, &vkey, old.as_deref()),
         Command::Scores(args) => stats_cmds::scores(&args),
         Command::Import { format, models, period_start, period_end, file } => {
             stats_cmds::import(format, models.as_deref(), period_start.as_deref(), period_end.as_deref(), &file)

@@ -74,10 +74,15 @@ pub fn prove_inclusion(path: &Path, seq: u64, cp_path: &Path) -> Result<(), CliE
 }
 
 /// `fairboard prove --consistency --from OLD_CP --to NEW_CP --ledger FILE`.
-pub fn prove_consistency(path: &Path, from: &Path, to: &Path) -> Result<(), CliError> {
+pub fn prove_consistency(path: &Path, from: &Path, to: &Path, witness_body: bool) -> Result<(), CliError> {
     let (old, new) = (read_checkpoint(from)?, read_checkpoint(to)?);
     let proof = api::prove_consistency(open_ledger(path)?, &old, &new).map_err(|e| prove_error(e, path, [from, to]))?;
-    out!("{}", proof.to_text());
+    if witness_body {
+        let body = proof.to_witness_body().map_err(|e| CliError::usage(format!("{}: {e}", from.display())))?;
+        out!("{body}");
+    } else {
+        out!("{}", proof.to_text());
+    }
     Ok(())
 }
 
@@ -93,11 +98,19 @@ fn read_vkey(arg: &str) -> Result<String, CliError> {
 }
 
 /// `fairboard verify-proof --proof P --vkey VKEY`: exit 0 valid, 1 invalid, 2 unreadable input.
-pub fn verify_proof(proof_path: &Path, vkey: &str) -> Result<(), CliError> {
+pub fn verify_proof(proof_path: &Path, vkey: &str, old: Option<&Path>) -> Result<(), CliError> {
     use crate::api::ProofVerdict;
     let vkey = read_vkey(vkey)?;
     let bytes = read_limited(proof_path, MAX_PROOF_BYTES, "proof")?;
-    match api::verify_proof(&bytes, &vkey) {
+    let old = old.map(read_checkpoint).transpose()?;
+    if bytes.starts_with(b"old ") && old.is_none() {
+        return Err(CliError::usage(format!(
+            "{}: a consistency proof in the tlog-witness body layout needs the older checkpoint",
+            proof_path.display()
+        ))
+        .with_hint("add --old OLD_CP, the checkpoint you hold"));
+    }
+    match api::verify_proof_from(&bytes, old.as_deref(), &vkey) {
         Ok(ProofVerdict::Inclusion { seq, event_type, hash, record_line, origin, size, root }) => {
             outln!(
                 "ok: record seq {seq} (`{event_type}`, hash {hash}) is in {origin} at tree size {size}, root {root}"

@@ -288,9 +288,21 @@ pub enum ProofVerdict {
 /// `verify-proof`: checks an inclusion or consistency proof file (`proof`: its bytes) under the
 /// log's C2SP verifier key string `vkey`, with no ledger at hand.
 pub fn verify_proof(proof: &[u8], vkey: &str) -> Result<ProofVerdict, ApiError> {
-    use crate::merkle::proof::Verified as V;
+    verify_proof_from(proof, None, vkey)
+}
+
+/// [`verify_proof`] that also reads a consistency proof in the C2SP tlog-witness body layout
+/// (`old <size>`, hashes, blank line, the newer checkpoint) against `old`, the older checkpoint the
+/// caller holds.
+pub fn verify_proof_from(proof: &[u8], old: Option<&str>, vkey: &str) -> Result<ProofVerdict, ApiError> {
+    use crate::merkle::proof::{ConsistencyProof, Verified as V};
     let verifier = NoteVerifier::from_vkey(vkey.trim()).map_err(ApiError::VerifierKey)?;
-    let parsed = Proof::parse(proof).map_err(ApiError::Proof)?;
+    let parsed = match old {
+        Some(old) if proof.starts_with(b"old ") => {
+            Proof::Consistency(ConsistencyProof::from_witness_body(proof, old).map_err(ApiError::Proof)?)
+        }
+        _ => Proof::parse(proof).map_err(ApiError::Proof)?,
+    };
     Ok(match parsed.verify(&verifier).map_err(ApiError::Proof)? {
         V::Inclusion(v) => ProofVerdict::Inclusion {
             seq: v.record.seq,

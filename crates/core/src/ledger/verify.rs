@@ -686,6 +686,40 @@ mod tests {
         }
     }
 
+    /// Resuming from a stored head (through its JSON state) verifies the rest exactly as one pass
+    /// would: the provider key authorised before the split signs after it, and its revocation after
+    /// the split still takes effect; a record that does not continue the head is a defect at its line.
+    #[test]
+    fn verification_resumes_from_a_stored_head() {
+        let (op, p) = (key(1), key(2));
+        let evs = events(&op, &p);
+        let lines = ledger(&evs.iter().map(|(k, e)| (k, e.clone())).collect::<Vec<_>>());
+        let text = |ls: &[String]| ls.iter().map(|l| format!("{l}\n")).collect::<String>();
+        let whole = verify_stream(text(&lines).as_bytes(), Some(&op.verifying_key()), |_| {}).unwrap();
+        for split in [1, 4, 7, lines.len()] {
+            let first = verify_stream(text(&lines[..split]).as_bytes(), Some(&op.verifying_key()), |_| {}).unwrap();
+            let stored = Head::from_state(&first.to_state()).unwrap();
+            let mut seen = Vec::new();
+            let head = verify_stream_from(stored, text(&lines[split..]).as_bytes(), |r| seen.push(r.seq)).unwrap();
+            assert_eq!((head.records, head.hash.as_str()), (whole.records, whole.hash.as_str()), "split {split}");
+            assert_eq!(seen, (split as u64..lines.len() as u64).collect::<Vec<_>>());
+        }
+        // Skipping a record: the defect names the ledger line of the record read.
+        let first = verify_stream(text(&lines[..4]).as_bytes(), Some(&op.verifying_key()), |_| {}).unwrap();
+        let d = defect(verify_stream_from(first, text(&lines[5..]).as_bytes(), |_| {}));
+        assert_eq!(d.line, 5);
+        // A revoked key stays revoked across the split.
+        let mut forged = evs.clone();
+        forged[8] = (p.clone(), forged[8].1.clone());
+        let forged_lines = ledger(&forged.iter().map(|(k, e)| (k, e.clone())).collect::<Vec<_>>());
+        let first = verify_stream(text(&forged_lines[..8]).as_bytes(), Some(&op.verifying_key()), |_| {}).unwrap();
+        let stored = Head::from_state(&first.to_state()).unwrap();
+        assert!(matches!(
+            defect(verify_stream_from(stored, text(&forged_lines[8..]).as_bytes(), |_| {})).kind,
+            DefectKind::Unauthorized(_)
+        ));
+    }
+
     /// Pieces split on 32 lines or 64 KiB, whichever comes first, and never leave a line out.
     #[test]
     fn pieces_cover_a_chunk_in_order_within_their_limits() {

@@ -42,6 +42,7 @@ use crate::primitives::crypto;
 pub const INCLUSION_HEADER: &str = "c2sp.org/tlog-proof@v1";
 /// First line of a consistency proof.
 pub const CONSISTENCY_HEADER: &str = "fairboard/tlog-consistency-proof@v1";
+use super::witness::AddCheckpoint;
 pub use crate::primitives::limits::{MAX_PROOF_BYTES, MAX_PROOF_HASHES};
 
 /// Why a proof file is malformed or does not verify.
@@ -351,6 +352,30 @@ impl ConsistencyProof {
         let notes = split_notes(&rest.join("\n"), blank + 1, 2)?;
         let [old, new] = <[String; 2]>::try_from(notes).map_err(|_| malformed(blank, "expected two checkpoints"))?;
         Ok(Self { path, old, new })
+    }
+
+    /// The proof in the C2SP tlog-witness `add-checkpoint` body layout: `old <size>`, the hashes, a
+    /// blank line, the newer checkpoint. The older checkpoint is not in it: whoever checks the body
+    /// holds it (a witness, or a verifier with state).
+    pub fn to_witness_body(&self) -> Result<String, ProofError> {
+        let (old, _) = Checkpoint::parse_unverified(&self.old)
+            .map_err(|source| ProofError::Checkpoint { which: "old checkpoint", source })?;
+        Ok(AddCheckpoint { old: old.size, proof: self.path.clone(), note: self.new.clone() }.to_text())
+    }
+
+    /// Reads a tlog-witness body as a consistency proof from `old`, the checkpoint the reader holds,
+    /// whose size must be the body's old size.
+    pub fn from_witness_body(body: &[u8], old: &str) -> Result<Self, ProofError> {
+        let req = AddCheckpoint::parse(body).map_err(|e| malformed(1, e.to_string()))?;
+        let (held, _) = Checkpoint::parse_unverified(old)
+            .map_err(|source| ProofError::Checkpoint { which: "old checkpoint", source })?;
+        if held.size != req.old {
+            return Err(malformed(
+                1,
+                format!("the body is a proof from size {}, the old checkpoint has size {}", req.old, held.size),
+            ));
+        }
+        Ok(Self { path: req.proof, old: old.to_owned(), new: req.note })
     }
 
     /// Verifies both checkpoints' signatures under `verifier` and the consistency proof between them.
