@@ -10,8 +10,9 @@
 
 mod common;
 
+use common::{Run, ok, run_bin as fairboard, s};
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -21,31 +22,6 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 const ORIGIN: &str = "arena.example/ledger";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn fairboard(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_fairboard")).args(args).output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-fn ok(args: &[&str]) -> String {
-    let r = fairboard(args);
-    assert_eq!(r.code, 0, "fairboard {args:?}\nstdout: {}\nstderr: {}", r.stdout, r.stderr);
-    r.stdout
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// A temporary directory with an operator key pair and a ledger.
 struct Board {

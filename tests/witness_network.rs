@@ -12,6 +12,8 @@
 
 mod common;
 
+use common::{Run, ok, run_bin as run, s};
+
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,31 +23,6 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 const ORIGIN: &str = "arena.example/ledger";
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_fairboard")).args(args).output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
-}
-
-fn ok(args: &[&str]) -> String {
-    let r = run(args);
-    assert_eq!(r.code, 0, "fairboard {args:?}\nstdout: {}\nstderr: {}", r.stdout, r.stderr);
-    r.stdout
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// An operator's key pair and a ledger that grows by provider registrations.
 struct Board {
@@ -506,4 +483,41 @@ fn hostile_requests_get_4xx_and_change_no_state() {
     assert_eq!(status, 200, "{line}");
     assert!(line.starts_with("\u{2014} w1.example "), "{line}");
     assert_eq!(held_size(&w), 26);
+}
+
+/// A publish killed at any moment leaves a directory whose checkpoint's files all exist: the log
+/// still verifies (at the old size or the new one), and the next publish completes it.
+#[test]
+fn a_publish_killed_at_any_moment_leaves_a_readable_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut board = Board::new(tmp.path(), "ledger");
+    let out = tmp.path().join("log");
+    board.grow(300, "base");
+    board.publish(&out);
+    for round in 0..6u64 {
+        board.grow(700, &format!("k{round}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fairboard"))
+            .args([
+                "publish",
+                "--ledger",
+                s(&board.ledger),
+                "--key",
+                s(&board.key),
+                "--origin",
+                ORIGIN,
+                "--out",
+                s(&out),
+            ])
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5 + round * 15));
+        let _ = child.kill();
+        let _ = child.wait();
+        let v = run(&["verify", "--log", s(&out), "--trust", s(&board.public)]);
+        assert_eq!(v.code, 0, "round {round}: {}\n{}", v.stdout, v.stderr);
+    }
+    board.publish(&out);
+    let v = ok(&["verify", "--log", s(&out), "--trust", s(&board.public)]);
+    assert!(v.contains("tree size 4501 "), "{v}");
 }

@@ -170,6 +170,20 @@ enum PolicyCommand {
     },
 }
 
+/// The ledger, key and origin a checkpoint is signed from (`checkpoint`, `publish`).
+#[derive(Debug, clap::Args)]
+struct SignedLog {
+    /// The ledger file; it must verify under the key's own public key.
+    #[arg(long)]
+    ledger: PathBuf,
+    /// The operator's private key (PKCS#8 PEM).
+    #[arg(long)]
+    key: PathBuf,
+    /// The log's origin, also the signing key's name (e.g. `arena.example/ledger`).
+    #[arg(long)]
+    origin: String,
+}
+
 #[derive(Debug, Subcommand)]
 enum WitnessCommand {
     /// Serve C2SP tlog-witness `add-checkpoint`, keeping state in SQLite.
@@ -392,15 +406,8 @@ enum Command {
     },
     /// Print a signed checkpoint of a ledger: a C2SP tlog-checkpoint in a C2SP signed note.
     Checkpoint {
-        /// The ledger file; it must verify under the key's own public key.
-        #[arg(long)]
-        ledger: PathBuf,
-        /// The operator's private key (PKCS#8 PEM).
-        #[arg(long)]
-        key: PathBuf,
-        /// The log's origin, also the signing key's name (e.g. `arena.example/ledger`).
-        #[arg(long)]
-        origin: String,
+        #[command(flatten)]
+        log: SignedLog,
     },
     /// Print the C2SP verifier key (`name+keyid+base64key`) of an operator public key.
     Vkey {
@@ -417,15 +424,8 @@ enum Command {
     /// Write a ledger as a C2SP tlog-tiles log in a directory any static web server can serve:
     /// checkpoint, hash tiles, entry bundles and record bundles. Incremental and crash-safe.
     Publish {
-        /// The ledger file; it must verify under the key's own public key.
-        #[arg(long)]
-        ledger: PathBuf,
-        /// The operator's private key (PKCS#8 PEM).
-        #[arg(long)]
-        key: PathBuf,
-        /// The log's origin (e.g. `arena.example/ledger`).
-        #[arg(long)]
-        origin: String,
+        #[command(flatten)]
+        log: SignedLog,
         /// The log's directory.
         #[arg(long)]
         out: PathBuf,
@@ -601,10 +601,10 @@ fn run(cli: Cli) -> Result<(), CliError> {
             }
             (None, None) => Err(CliError::usage("verify: give --ledger FILE or --log DIR_OR_URL")),
         },
-        Command::Checkpoint { ledger, key, origin } => transparency_cmds::checkpoint(&ledger, &key, &origin),
+        Command::Checkpoint { log } => transparency_cmds::checkpoint(&log.ledger, &log.key, &log.origin),
         Command::Vkey { public, name, cosigner: false } => transparency_cmds::vkey(&public, &name),
         Command::Vkey { public, name, cosigner: true } => tlog_cmds::cosigner_vkey(&public, &name),
-        Command::Publish { ledger, key, origin, out } => tlog_cmds::publish(&ledger, &key, &origin, &out),
+        Command::Publish { log, out } => tlog_cmds::publish(&log.ledger, &log.key, &log.origin, &out),
         Command::Witness { command: WitnessCommand::Serve { key, name, logs, db, listen, workers } } => {
             tlog_cmds::serve(&key, &name, &logs, &db, &listen, workers)
         }

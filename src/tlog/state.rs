@@ -27,7 +27,7 @@ pub struct LogState {
 
 /// The state file of `origin` in `dir`.
 pub fn path(dir: &Path, origin: &str) -> PathBuf {
-    dir.join(format!("{}.json", crate::crypto::hex(&Sha256::digest(origin.as_bytes()))))
+    dir.join(format!("{}.json", crate::primitives::crypto::hex(&Sha256::digest(origin.as_bytes()))))
 }
 
 /// Reads the stored state of `origin`, if any.

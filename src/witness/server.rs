@@ -95,7 +95,7 @@ fn handle(witness: &Witness, mut request: Request) {
             let found = witness
                 .logs
                 .iter()
-                .find(|l| crate::crypto::hex(&Sha256::digest(l.name().as_bytes())) == hash)
+                .find(|l| crate::primitives::crypto::hex(&Sha256::digest(l.name().as_bytes())) == hash)
                 .and_then(|l| witness.db.held(l.name()).ok().flatten());
             match found {
                 Some((_, note)) => text(200, note, PLAIN),

@@ -65,3 +65,36 @@ pub fn with_ext(prefix: &Path, ext: &str) -> PathBuf {
     s.push(ext);
     PathBuf::from(s)
 }
+
+/// What a run of the real binary printed, and its exit code (-1 if killed by a signal).
+#[derive(Debug)]
+pub struct Run {
+    /// Exit code.
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Runs `fairboard ARGS` and collects what it printed.
+pub fn run_bin(args: &[&str]) -> Run {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fairboard")).args(args).output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Runs `fairboard ARGS`, which must exit 0, and returns its stdout.
+pub fn ok(args: &[&str]) -> String {
+    let r = run_bin(args);
+    assert_eq!(r.code, 0, "fairboard {args:?}\nstdout: {}\nstderr: {}", r.stdout, r.stderr);
+    r.stdout
+}
+
+/// A path as a `&str` argument.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
