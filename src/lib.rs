@@ -15,7 +15,7 @@
 //! policy        packs from a script source · sandboxed host (given a clock) · admission · plans
 //! stats         Bradley–Terry, intervals, sampling, best-of-N (numbers, no presentation)
 //! facts         one pass over verified records
-//! merkle        RFC 6962 · signed notes · checkpoints · proofs
+//! merkle        RFC 6962 · signed notes · checkpoints · proofs · tiles · cosignatures · witness · tlog-policy
 //! ledger        schemas · typed events · input · records · key authority · verify · chain writer
 //! primitives    canonical JSON · keys from PEM text · time · input limits
 //! ```

@@ -17,6 +17,7 @@ use crate::ledger::verify_stream;
 use crate::merkle::checkpoint::{Checkpoint, MAX_NOTE_BYTES, NoteSigner};
 use crate::merkle::tiles::{self, TileId};
 use crate::merkle::{Tree, decode_hash_hex, hash_leaf};
+use crate::primitives::limits::MAX_RECORD_BUNDLE_BYTES;
 
 /// What one publish did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +74,13 @@ pub fn publish(ledger: &Path, key: &SigningKey, origin: &str, out: &Path) -> Res
             let entries = raw_hashes.get(range.clone()).unwrap_or_default();
             write(&id.entries_path(), &tiles::encode_bundle(entries.iter().map(|h| h.as_slice()))?)?;
             let records: Vec<u8> = lines.get(range).unwrap_or_default().concat();
+            if records.len() > MAX_RECORD_BUNDLE_BYTES {
+                return Err(TlogError::Usage(format!(
+                    "{}: {} bytes, more than a reader accepts ({MAX_RECORD_BUNDLE_BYTES}); records this large cannot be published as tiles",
+                    records_path(id),
+                    records.len()
+                )));
+            }
             write(&records_path(id), &records)?;
         }
     }

@@ -24,10 +24,7 @@ use crate::merkle::quorum::TlogPolicy;
 use crate::merkle::rfc6962;
 use crate::merkle::tiles::{self, FULL_TILE_BYTES, TileId, TileSet};
 use crate::merkle::{CompactRange, Tree, decode_hash_hex, hash_leaf};
-use crate::primitives::limits::MAX_RECORD_BYTES;
-
-/// The largest record bundle fetched: 256 records of the largest size.
-const MAX_RECORD_BUNDLE: usize = 256 * (MAX_RECORD_BYTES + 1);
+use crate::primitives::limits::MAX_RECORD_BUNDLE_BYTES as MAX_RECORD_BUNDLE;
 
 /// What the verifier trusts.
 #[derive(Debug)]

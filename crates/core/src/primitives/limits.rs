@@ -52,6 +52,11 @@ pub const MAX_NOTE_BYTES: usize = 1024 * 1024;
 /// least 16).
 pub const MAX_SIGNATURES: usize = 64;
 
+/// The largest record bundle of a published log (`records/<N>`: 256 record lines) that `publish`
+/// writes and `verify --log` reads, in bytes. 256 records of the largest real size (a few hundred
+/// kilobytes) are well under it; without it a hostile server could make a reader hold gigabytes.
+pub const MAX_RECORD_BUNDLE_BYTES: usize = 256 * 1024 * 1024;
+
 /// The largest proof file accepted, in bytes: a record line plus two checkpoints.
 pub const MAX_PROOF_BYTES: usize = 64 * 1024 * 1024;
 
