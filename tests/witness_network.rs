@@ -81,7 +81,7 @@ impl Board {
     }
 
     fn publish(&self, out: &Path) -> String {
-        ok(&["publish", "--ledger", s(&self.ledger), "--key", s(&self.key), "--origin", ORIGIN, "--out", s(out)])
+        ok(&publish_args(&self.ledger, &self.key, out))
     }
 
     /// A second ledger of the same operator: the first `keep` records of this one, then `n` others.
@@ -101,6 +101,11 @@ impl Board {
     fn vkey(&self) -> String {
         ok(&["vkey", "--pub", s(&self.public), "--name", ORIGIN]).trim().to_owned()
     }
+}
+
+/// `publish --ledger L --key K --origin ORIGIN --out OUT`.
+fn publish_args<'a>(ledger: &'a Path, key: &'a Path, out: &'a Path) -> [&'a str; 9] {
+    ["publish", "--ledger", s(ledger), "--key", s(key), "--origin", ORIGIN, "--out", s(out)]
 }
 
 /// A static file server over a directory, as any web server would serve a published log.
@@ -295,24 +300,13 @@ fn a_witnessed_log_grows_and_verifiers_follow() {
     // Publishing a ledger that rewrote published history is refused.
     let rewritten = board.fork(400, 200, &tmp.path().join("rewritten"));
     let before = std::fs::read(out.join("checkpoint")).unwrap();
-    let refused = run(&[
-        "publish",
-        "--ledger",
-        s(&rewritten.ledger),
-        "--key",
-        s(&board.key),
-        "--origin",
-        ORIGIN,
-        "--out",
-        s(&out),
-    ]);
+    let refused = run(&publish_args(&rewritten.ledger, &board.key, &out));
     assert_eq!(refused.code, 1, "{}", refused.stderr);
     assert!(refused.stderr.contains("rewrote published history"), "{}", refused.stderr);
     assert_eq!(std::fs::read(out.join("checkpoint")).unwrap(), before);
     // And one shorter than the published log would roll it back.
     let shorter = board.fork(500, 0, &tmp.path().join("shorter"));
-    let refused =
-        run(&["publish", "--ledger", s(&shorter.ledger), "--key", s(&board.key), "--origin", ORIGIN, "--out", s(&out)]);
+    let refused = run(&publish_args(&shorter.ledger, &board.key, &out));
     assert_eq!(refused.code, 1, "{}", refused.stderr);
 }
 
@@ -497,17 +491,7 @@ fn a_publish_killed_at_any_moment_leaves_a_readable_log() {
     for round in 0..6u64 {
         board.grow(700, &format!("k{round}"));
         let mut child = Command::new(env!("CARGO_BIN_EXE_fairboard"))
-            .args([
-                "publish",
-                "--ledger",
-                s(&board.ledger),
-                "--key",
-                s(&board.key),
-                "--origin",
-                ORIGIN,
-                "--out",
-                s(&out),
-            ])
+            .args(publish_args(&board.ledger, &board.key, &out))
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
