@@ -72,18 +72,20 @@
 
 // The core's layers, visible inside this crate under their own names so the adapters read
 // `crate::ledger::…` as before; only the facade below is public.
-pub(crate) use fairboard_core::{facts, ledger, merkle, policy, primitives, render, stats};
+pub(crate) use fairboard_core::{facts, ledger, policy, primitives};
+#[cfg(feature = "cli")]
+pub(crate) use fairboard_core::{merkle, render, stats};
 
 pub use fairboard_core::{api, ffi};
 
 #[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod cli;
-#[cfg(feature = "cli")]
+#[cfg(feature = "import")]
 pub mod import;
 #[cfg(feature = "cli")]
 pub mod sim;
-#[cfg(feature = "cli")]
+#[cfg(feature = "store")]
 pub mod store;
 #[cfg(feature = "cli")]
 pub mod tlog;

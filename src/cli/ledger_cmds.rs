@@ -99,16 +99,7 @@ pub fn append(
                     ));
                 }
                 Err(AdmissionError::Denied(new)) => {
-                    let mut lines: Vec<String> = new.findings.iter().map(crate::render::report::finding_line).collect();
-                    lines.extend(new.errors.iter().map(|e| {
-                        format!("{}  {}  could not be evaluated: {}", e.severity.as_str(), e.rule, e.message)
-                    }));
-                    return Err(CliError::fail(format!(
-                        "{}: refused by policy `{}`; nothing was appended:\n{}",
-                        path.display(),
-                        pack.name,
-                        lines.join("\n")
-                    )));
+                    return Err(CliError::fail(crate::store::refusal(path, &pack.name, &new)));
                 }
             }
         }

@@ -72,23 +72,9 @@ impl CliError {
 
     /// A use case's error, the file it is about named first, with the CLI's remedy.
     pub fn api(e: crate::api::ApiError, files: &Files<'_>) -> Self {
-        use crate::api::{ApiError, ErrorKind, PinError, Subject};
-        let name = match e.subject() {
-            Subject::Ledger => files.ledger,
-            Subject::Checkpoint => files.checkpoint,
-            Subject::Plan | Subject::Policy | Subject::Proof | Subject::Other => None,
-        };
-        let message = match (&e, name) {
-            (ApiError::Checkpoint(PinError::Truncated { .. } | PinError::Rewritten { .. }), Some(ledger)) => {
-                format!(
-                    "{}: {e} ({})",
-                    ledger.display(),
-                    files.checkpoint.map_or(String::new(), |c| c.display().to_string())
-                )
-            }
-            (_, Some(file)) => format!("{}: {e}", file.display()),
-            (_, None) => e.to_string(),
-        };
+        use crate::api::{ApiError, ErrorKind};
+        let path = |p: Option<&std::path::Path>| p.map(|p| p.display().to_string());
+        let message = e.located(path(files.ledger).as_deref(), path(files.checkpoint).as_deref());
         let hint = match &e {
             ApiError::Defect(d) if d.is_torn_tail() => files.ledger.map(torn_tail_hint),
             ApiError::Mismatch(_) => Some(MISMATCH_HINT.to_owned()),

@@ -334,6 +334,18 @@ pub struct Admitted {
     pub introduced: Introduced,
 }
 
+/// The message of a refused append, as every front end gives it: the ledger, the pack, then one line
+/// per finding (and per deny rule that could not run) the events would have introduced.
+pub fn refusal(path: &Path, pack: &str, new: &Introduced) -> String {
+    let mut lines: Vec<String> = new.findings.iter().map(fairboard_core::render::report::finding_line).collect();
+    lines.extend(
+        new.errors
+            .iter()
+            .map(|e| format!("{}  {}  could not be evaluated: {}", e.severity.as_str(), e.rule, e.message)),
+    );
+    format!("{}: refused by policy `{pack}`; nothing was appended:\n{}", path.display(), lines.join("\n"))
+}
+
 /// `append --policy`: verifies the ledger, signs the candidates, evaluates the pack without and with
 /// them at their time, and writes them only if they introduce no deny finding. On refusal the file is
 /// untouched.

@@ -136,6 +136,33 @@ impl ApiError {
         }
     }
 
+    /// The message with the input it is about named first, as every front end prints it: `ledger`
+    /// and `checkpoint` are the names the caller read them under (a path, `<bytes>`). A checkpoint
+    /// the ledger contradicts names the ledger, then the checkpoint in parentheses.
+    pub fn located(&self, ledger: Option<&str>, checkpoint: Option<&str>) -> String {
+        let name = match self.subject() {
+            Subject::Ledger => ledger,
+            Subject::Checkpoint => checkpoint,
+            Subject::Plan | Subject::Policy | Subject::Proof | Subject::Other => None,
+        };
+        match (self, name) {
+            (Self::Checkpoint(PinError::Truncated { .. } | PinError::Rewritten { .. }), Some(ledger)) => {
+                format!("{ledger}: {self} ({})", checkpoint.unwrap_or_default())
+            }
+            (_, Some(file)) => format!("{file}: {self}"),
+            (_, None) => self.to_string(),
+        }
+    }
+
+    /// The RFC 6901 pointer into the ledger record the defect is at, when the defect is a schema
+    /// violation.
+    pub fn pointer(&self) -> Option<&str> {
+        match self {
+            Self::Defect(d) => d.pointer(),
+            _ => None,
+        }
+    }
+
     /// What to do about it, in words that name no command-line flag.
     pub fn hint(&self) -> Option<&'static str> {
         match self {

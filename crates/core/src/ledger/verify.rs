@@ -212,6 +212,14 @@ impl Defect {
             "the last line is incomplete (an interrupted append?): recover the ledger to cut it, keeping a backup",
         )
     }
+
+    /// The RFC 6901 pointer into the record the defect is at, when it is a schema violation.
+    pub fn pointer(&self) -> Option<&str> {
+        match &self.kind {
+            DefectKind::Envelope(v) | DefectKind::Event(v) => Some(&v.pointer),
+            _ => None,
+        }
+    }
 }
 
 /// Why verification could not finish or did not pass.
