@@ -23,8 +23,8 @@ use source::{Named, Watch};
 /// Records between two audit progress ticks (the audit also reports bytes as it reads).
 const NO_TICKS: u64 = 0;
 
-fn json<T: serde::Serialize>(value: &T) -> Result<String, Failure> {
-    serde_json::to_string(value).map_err(|e| input(format!("cannot serialise the result: {e}")))
+fn json<T: serde::Serialize>(value: &T) -> Result<String, Box<Failure>> {
+    serde_json::to_string(value).map_err(|e| Box::new(input(format!("cannot serialise the result: {e}"))))
 }
 
 fn parse_time(what: &str, t: Option<&str>) -> PyResult<Option<i64>> {
@@ -90,7 +90,7 @@ fn check(
         let name = named.name.clone();
         let report = api::check(named.open(&watch)?, &pack, &options)
             .map_err(|e| Failure::api(&e, &name, None, pack_name.as_deref()))?;
-        report.to_json().map_err(|e| input(e.to_string()))
+        Ok(report.to_json().map_err(|e| input(e.to_string()))?)
     })
 }
 
@@ -115,7 +115,7 @@ fn what_if(
         let name = named.name.clone();
         let report = api::what_if(named.open(&watch)?, &pack, &plan, as_provider.as_deref(), &options)
             .map_err(|e| Failure::api(&e, &name, None, pack_name.as_deref()))?;
-        report.to_json().map_err(|e| input(e.to_string()))
+        Ok(report.to_json().map_err(|e| input(e.to_string()))?)
     })
 }
 
@@ -324,12 +324,12 @@ fn ledger_append(
     let result = py.detach(move || match pack {
         Some((pack, _)) => store::append_with_policy(&path, &key, &file, &events, time, &pack, allow_override)
             .map_or_else(
-                |e| Err(Failure::admission(e, &path, &pack.name)),
+                |e| Err(Box::new(Failure::admission(e, &path, &pack.name))),
                 |a| Ok(serde_json::json!({"appended": a.appended, "introduced": a.introduced.findings})),
             ),
         None => store::append(&path, &key, &file, &events, time)
             .map(|a| serde_json::json!({"appended": a, "introduced": []}))
-            .map_err(|e| Failure::ledger(&e)),
+            .map_err(|e| Box::new(Failure::ledger(&e))),
     });
     result.map(|v| v.to_string()).map_err(|f| f.into_err(py))
 }

@@ -18,7 +18,7 @@ const POLL: Duration = Duration::from_millis(20);
 pub fn interruptible<T, F>(py: Python<'_>, watch: &Watch, work: F) -> PyResult<T>
 where
     T: Send + 'static,
-    F: FnOnce(Watch) -> Result<T, Failure> + Send + 'static,
+    F: FnOnce(Watch) -> Result<T, Box<Failure>> + Send + 'static,
 {
     let (tx, rx) = channel();
     let for_worker = watch.clone();
@@ -50,5 +50,5 @@ where
     if let Some(e) = watch.take_failure() {
         return Err(e);
     }
-    outcome.map_err(|f| f.into_err(py))
+    outcome.map_err(|f| (*f).into_err(py))
 }

@@ -76,7 +76,7 @@ impl Named {
     }
 
     /// Opens the ledger as a buffered reader watched by `watch`.
-    pub fn open(self, watch: &Watch) -> Result<Box<dyn BufRead + Send>, Failure> {
+    pub fn open(self, watch: &Watch) -> Result<Box<dyn BufRead + Send>, Box<Failure>> {
         let (inner, total): (Box<dyn Read + Send>, Option<u64>) = match self.ledger {
             Ledger::Path(path) => {
                 let file = std::fs::File::open(&path).map_err(|e| input(format!("{}: {e}", path.display())))?;
