@@ -35,8 +35,8 @@ def main(fb, ledger, pairs_csv):
         ("bootstrap 100", ["--ci", "bootstrap", "--bootstrap", "100", "--seed", "1"], {"ci": "bootstrap", "rounds": 100, "seed": 1}),
     ):
         cmd = [fb, "scores", "--ledger", ledger, *cli_args, "--format", "json", "--flip-depth", "0"]
-        cli_s, cli_all = median_of(lambda: subprocess.run(cmd, check=True, capture_output=True))
-        py_s, py_all = median_of(lambda: fairboard.scores(ledger, **py_kwargs))
+        cli_s, cli_all = median_of(lambda cmd=cmd: subprocess.run(cmd, check=True, capture_output=True))
+        py_s, py_all = median_of(lambda kw=py_kwargs: fairboard.scores(ledger, **kw))
         ours = fairboard.scores(ledger, **py_kwargs)
         theirs = pd.DataFrame(json.loads(subprocess.run(cmd, check=True, capture_output=True).stdout)["ratings"])
         assert list(ours["model"]) == list(theirs["model"])

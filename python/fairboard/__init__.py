@@ -23,7 +23,7 @@ import io
 import json
 import os
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from . import _native
 from ._errors import Error, InputError, Refused, VerificationError
@@ -264,6 +264,8 @@ def events_from_battles(
     ]
     meta, meta_name = _models_csv(models) if models is not None else (None, None)
     start, end = _time("period_start", period_start), _time("period_end", period_end)
+    if start is None or end is None:
+        raise InputError("a period needs both a start and an end")
     events: List[Dict[str, Any]] = json.loads(
         _native.events_from_pairs("battles", rows, start, end, meta, meta_name)
     )

@@ -53,8 +53,9 @@ class VerificationError(Error):
 
 
 class Refused(Error):
-    """The policy refused an append: the events would introduce deny findings. ``findings`` holds
-    them (:class:`fairboard.Finding`); the ledger file is unchanged, byte for byte."""
+    """The ledger refused an append: the events would introduce deny findings under the policy
+    (``findings`` holds them, :class:`fairboard.Finding`), or the key that signed them may not sign
+    such an event (``findings`` is empty). The ledger file is unchanged, byte for byte."""
 
     def __init__(self, message: str, *, findings: Optional[List[Dict[str, Any]]] = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)

@@ -19,7 +19,9 @@ def frame(board: Dict[str, Any], rows: "List[Dict[str, Any]] | None" = None) -> 
     import pandas as pd
 
     rows = board.get("ratings", []) if rows is None else rows
-    f64 = lambda k: np.array([np.nan if r.get(k) is None else float(r[k]) for r in rows], dtype=np.float64)  # noqa: E731
+    def f64(key: str) -> Any:
+        return np.array([np.nan if r.get(key) is None else float(r[key]) for r in rows], dtype=np.float64)
+
     df = pd.DataFrame(
         {
             "model": pd.Series([r["model"] for r in rows], dtype=object),

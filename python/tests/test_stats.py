@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import fairboard
-from conftest import META, PERIOD, VOTES, cli
+from conftest import META, PERIOD, ROOT, VOTES, cli
 
 COLUMNS = ["model", "rating", "ci_low", "ci_high", "battles", "rank"]
 
@@ -140,3 +140,21 @@ def test_ratings_agree_with_arena_rank(real, real_battles):
     delta = (ours[common] - theirs[common]).abs()
     print(f"arena-rank vs fairboard on {len(real_battles)} battles, {len(common)} models: max |delta| {delta.max():.6f}")
     assert delta.max() <= 0.01, delta.sort_values().tail()
+
+
+def test_plans_and_admission_on_the_real_ledger(real, tmp_path):
+    from conftest import copy
+
+    ledger = copy(real.ledger, tmp_path / "real.jsonl")
+    before = ledger.read_bytes()
+    provider = next(json.loads(line)["provider"] for line in real.events.read_text().splitlines() if '"provider_registered"' in line)
+    steps = [{"type": "private_test_started", "model": f"{provider}-secret-v{i}", "provider": provider} for i in range(1, 5)]
+    plan = fairboard.what_if(ledger, steps, provider)
+    assert plan.denies and plan.breaks[-1]["step"] == 4
+    key = real.key.read_text()
+    with pytest.raises(fairboard.Refused) as e:
+        fairboard.Ledger(ledger).append(steps, key, time="2024-08-15T00:00:00Z", policy=str(ROOT / "policies" / "leaderboard-illusion.yaml"))
+    assert any(f.rule == "private-variant-limit" for f in e.value.findings)
+    assert ledger.read_bytes() == before
+    result = fairboard.Ledger(ledger).append(steps[:3], key, time="2024-08-15T00:00:00Z", policy=str(ROOT / "policies" / "leaderboard-illusion.yaml"))
+    assert len(result.appended) == 3 and fairboard.verify(ledger, real.trust).records == fairboard.verify(real.ledger, real.trust).records + 3

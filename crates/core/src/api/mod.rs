@@ -71,15 +71,36 @@ pub fn verify_with(
     ledger: impl BufRead + Send,
     trust: &VerifyingKey,
     checkpoint: Option<&str>,
-    mut on_record: impl FnMut(&VerifiedRecord) + Send,
+    on_record: impl FnMut(&VerifiedRecord) + Send,
 ) -> Result<Verified, ApiError> {
     let mut pin = checkpoint.map(|text| CheckpointPin::new(text, trust)).transpose()?;
-    let head = verify_stream(ledger, Some(trust), |r| {
+    let head = verify_part(ledger, trust, None, &mut pin, on_record)?;
+    pinned(pin, head)
+}
+
+/// One stretch of a verification: from the first line under `trust` (`head` None), or continuing
+/// after `head`; every verified record goes to the checkpoint's tree and to `on_record`.
+fn verify_part(
+    ledger: impl BufRead + Send,
+    trust: &VerifyingKey,
+    head: Option<Head>,
+    pin: &mut Option<CheckpointPin>,
+    mut on_record: impl FnMut(&VerifiedRecord) + Send,
+) -> Result<Head, ApiError> {
+    let mut feed = |r: &VerifiedRecord| {
         if let Some(pin) = pin.as_mut() {
             pin.observe(r);
         }
         on_record(r);
-    })?;
+    };
+    Ok(match head {
+        None => verify_stream(ledger, Some(trust), &mut feed)?,
+        Some(head) => crate::ledger::verify_stream_from(head, ledger, &mut feed)?,
+    })
+}
+
+/// The verification of a whole ledger ending at `head`, its checkpoint (if any) matched.
+fn pinned(pin: Option<CheckpointPin>, head: Head) -> Result<Verified, ApiError> {
     let checkpoint = pin.map(|p| p.finish(head.records)).transpose()?;
     Ok(Verified { records: head.records, head: head.hash, checkpoint })
 }
@@ -177,19 +198,51 @@ pub fn audit(
     every: u64,
 ) -> Result<AuditReport, ApiError> {
     let mut progress = progress;
-    let mut builder = FactsBuilder::new(options.at);
-    let mut collector = options.detail.then(evidence::Collector::default);
-    let mut seen = 0u64;
+    let mut kept = Kept::new(options);
     let result = verify_with(ledger, trust, checkpoint, |r| {
-        builder.push(r);
-        if let Some(c) = collector.as_mut() {
-            c.push(r);
-        }
-        seen += 1;
-        if every > 0 && seen.is_multiple_of(every) {
-            progress(seen);
+        kept.push(r);
+        if every > 0 && kept.records.is_multiple_of(every) {
+            progress(kept.records);
         }
     });
+    conclude(result, kept, pack, options)
+}
+
+/// What an audit keeps of each verified record: its facts, and the records findings may cite.
+#[derive(Debug)]
+struct Kept {
+    builder: FactsBuilder,
+    collector: Option<evidence::Collector>,
+    records: u64,
+}
+
+impl Kept {
+    fn new(options: &Options) -> Self {
+        Self {
+            builder: FactsBuilder::new(options.at),
+            collector: options.detail.then(evidence::Collector::default),
+            records: 0,
+        }
+    }
+
+    fn push(&mut self, r: &VerifiedRecord) {
+        self.builder.push(r);
+        if let Some(c) = self.collector.as_mut() {
+            c.push(r);
+        }
+        self.records += 1;
+    }
+}
+
+/// The audit of a ledger whose verification gave `result`: NOT AUTHENTIC with nothing computed when
+/// it failed, else the pack's report, the ratings and the fairness tables from `kept`.
+fn conclude(
+    result: Result<Verified, ApiError>,
+    kept: Kept,
+    pack: &PolicyPack,
+    options: &Options,
+) -> Result<AuditReport, ApiError> {
+    let Kept { builder, collector, .. } = kept;
     let mut verification =
         Verification { ok: false, records: 0, head: String::new(), defect: None, defect_line: None, checkpoint: None };
     match result {
@@ -247,6 +300,91 @@ pub fn audit(
         evidence: collector.map(|c| c.finish(&cited)).unwrap_or_default(),
         report,
     })
+}
+
+/// [`audit`] fed in pieces, for a caller that cannot hand it a blocking reader: a page reading a
+/// file as a stream in a Web Worker. Push the ledger's bytes as they arrive, split anywhere, then
+/// [`AuditStream::finish`]: the report is the one [`audit`] returns on the same bytes. Complete lines
+/// are verified as soon as about [`AuditStream::BATCH`] bytes have gathered (a record is never held
+/// twice), so memory stays that of the facts, not of the ledger.
+#[derive(Debug)]
+pub struct AuditStream {
+    trust: VerifyingKey,
+    pack: PolicyPack,
+    options: Options,
+    pin: Option<CheckpointPin>,
+    kept: Kept,
+    head: Option<Head>,
+    carry: Vec<u8>,
+    batch: usize,
+    failure: Option<ApiError>,
+}
+
+impl AuditStream {
+    /// Bytes gathered before the complete lines among them are verified.
+    pub const BATCH: usize = 1 << 20;
+
+    /// An audit of a ledger under `trust`, evaluating `pack`, matched against `checkpoint` (a note's
+    /// text) when given. A checkpoint that cannot be used is reported by [`Self::finish`] as
+    /// [`audit`] reports it.
+    pub fn new(trust: VerifyingKey, pack: PolicyPack, checkpoint: Option<&str>, options: Options) -> Self {
+        let (pin, failure) = match checkpoint.map(|text| CheckpointPin::new(text, &trust)).transpose() {
+            Ok(pin) => (pin, None),
+            Err(e) => (None, Some(ApiError::from(e))),
+        };
+        let kept = Kept::new(&options);
+        Self { trust, pack, options, pin, kept, head: None, carry: Vec::new(), batch: Self::BATCH, failure }
+    }
+
+    /// Takes the next bytes of the ledger. After a defect the rest is ignored: the report names the
+    /// first.
+    pub fn push(&mut self, bytes: &[u8]) {
+        if self.failure.is_some() {
+            return;
+        }
+        self.carry.extend_from_slice(bytes);
+        if self.carry.len() >= self.batch {
+            self.verify_gathered();
+        }
+    }
+
+    /// Records verified so far.
+    pub fn records(&self) -> u64 {
+        self.kept.records
+    }
+
+    /// Whether a defect (or an unusable checkpoint) has already decided the verdict.
+    pub fn failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// Verifies the complete lines gathered so far, keeping a partial last line for later.
+    fn verify_gathered(&mut self) {
+        let Some(end) = self.carry.iter().rposition(|&b| b == b'\n').map(|i| i + 1) else { return };
+        let part: Vec<u8> = self.carry.drain(..end).collect();
+        let Self { trust, pin, kept, head, .. } = self;
+        match verify_part(part.as_slice(), trust, head.take(), pin, |r| kept.push(r)) {
+            Ok(h) => *head = Some(h),
+            Err(e) => self.failure = Some(e),
+        }
+    }
+
+    /// The audit of everything pushed.
+    pub fn finish(mut self) -> Result<AuditReport, ApiError> {
+        let result = match self.failure.take() {
+            Some(e) => Err(e),
+            None => {
+                let part = std::mem::take(&mut self.carry);
+                let Self { trust, pin, kept, head, .. } = &mut self;
+                let head = match head.take() {
+                    Some(head) if part.is_empty() => Ok(head),
+                    head => verify_part(part.as_slice(), trust, head, pin, |r| kept.push(r)),
+                };
+                head.and_then(|h| pinned(self.pin.take(), h))
+            }
+        };
+        conclude(result, self.kept, &self.pack, &self.options)
+    }
 }
 
 /// What a verified proof establishes.
@@ -430,6 +568,43 @@ mod tests {
         assert!(!bad.verification.ok && bad.fails());
         assert!(bad.verification.defect.as_deref().is_some_and(|d| d.starts_with("line 9:")), "{:?}", bad.verification);
         assert!(bad.ratings.is_none() && bad.report.findings.is_empty() && bad.providers.is_empty());
+    }
+
+    #[test]
+    fn an_audit_fed_in_pieces_is_the_audit_of_the_whole() {
+        let (text, op) = ledger();
+        let pack = shipped::pack().unwrap();
+        let options = Options { detail: true, ..Options::default() };
+        let run = |text: &str, checkpoint: Option<&str>| {
+            let whole = audit(text.as_bytes(), &op.verifying_key(), &pack, checkpoint, &options, |_| {}, 0).unwrap();
+            for (piece, batch) in [(1, 1), (7, 64), (1000, AuditStream::BATCH)] {
+                let mut stream = AuditStream::new(op.verifying_key(), pack.clone(), checkpoint, options.clone());
+                stream.batch = batch;
+                for chunk in text.as_bytes().chunks(piece) {
+                    stream.push(chunk);
+                }
+                let fed = stream.finish().unwrap();
+                assert_eq!(fed, whole, "pieces of {piece}, batches of {batch}");
+            }
+            whole
+        };
+        let ok = run(&text, None);
+        assert!(ok.verification.ok && ok.ratings.is_some() && !ok.evidence.is_empty());
+        let forged = run(&text.replacen("\"wins_b\":20", "\"wins_b\":2", 1), None);
+        assert_eq!(forged.verification.defect_line, Some(9));
+        let torn = run(&text[..text.len() - 1], None);
+        assert!(
+            torn.verification.defect.as_deref().is_some_and(|d| d.contains("incomplete")),
+            "{:?}",
+            torn.verification
+        );
+        assert!(!run("", None).verification.ok);
+        let cp = checkpoint(text.as_bytes(), &op, "example.com/log").unwrap();
+        assert!(run(&text, Some(&cp)).verification.checkpoint.is_some());
+        let short: String = text.lines().take(3).map(|l| format!("{l}\n")).collect();
+        assert!(!run(&short, Some(&cp)).verification.ok, "a ledger shorter than its checkpoint");
+        let forged_cp = cp.replacen("\n9\n", "\n8\n", 1);
+        assert!(!run(&text, Some(&forged_cp)).verification.ok, "a checkpoint whose signature fails");
     }
 
     #[test]
