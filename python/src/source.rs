@@ -10,7 +10,6 @@ use std::sync::{Arc, Mutex};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use fairboard::PolicyPack;
 use fairboard::store::packs;
-use fairboard_core::merkle::checkpoint::parse_vkey;
 use fairboard_core::policy::plan::{self, Plan};
 use fairboard_core::policy::shipped;
 use fairboard_core::primitives::crypto;
@@ -223,13 +222,7 @@ pub fn trust(obj: &Bound<'_, PyAny>) -> PyResult<VerifyingKey> {
         Some(s) => (s, None),
         None => text_or_path(obj, "trust", "-----BEGIN")?,
     };
-    let key = if text.contains("-----BEGIN") {
-        crypto::verifying_key_from_pem(&text).map_err(|e| e.to_string())
-    } else if text.trim().contains('+') {
-        parse_vkey(text.trim(), 0x01, "Ed25519 (0x01)").map(|(_, k)| k).map_err(|e| e.to_string())
-    } else {
-        Err("expected an SPKI PEM public key or a C2SP verifier key string (name+id+key)".to_owned())
-    };
+    let key = fairboard::api::operator_key(&text);
     key.map_err(|e| input(format!("{}: {e}", name(&path, "trust"))).into_err(obj.py()))
 }
 

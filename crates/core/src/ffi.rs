@@ -16,7 +16,7 @@ use crate::api::{self, ApiError, ErrorKind, Options, Subject};
 use crate::policy::pack::{PackError, PolicyPack, load_text};
 use crate::policy::shipped;
 use crate::policy::source::{ScriptSource, Scripts};
-use crate::primitives::{crypto, time};
+use crate::primitives::time;
 use crate::stats::{AnchorSpec, CiMethod, PeriodFilter};
 
 /// A request that cannot be used as given.
@@ -85,8 +85,31 @@ fn pack(policy: Option<&str>, scripts: std::collections::BTreeMap<String, String
     loaded.map_err(|e| refuse(Subject::Policy, e))
 }
 
-fn trust_key(pem: &str) -> Result<ed25519_dalek::VerifyingKey, Refusal> {
-    crypto::verifying_key_from_pem(pem).map_err(|e| refuse(Subject::Other, format!("trust: {e}")))
+fn trust_key(text: &str) -> Result<ed25519_dalek::VerifyingKey, Refusal> {
+    api::operator_key(text).map_err(|e| refuse(Subject::Other, format!("trust: {e}")))
+}
+
+/// For bindings that hold state between calls (a streamed audit): the answer `{"ok": true,
+/// "result": result}`.
+pub fn answer_ok(result: Value) -> String {
+    answer(Ok(result))
+}
+
+/// The error answer of a use case's error.
+pub fn answer_error(e: &ApiError) -> String {
+    api_error(e).to_string()
+}
+
+/// The pack a request names: the shipped one for `None`, else the YAML text (its `uses:` may name
+/// the shipped `builtin/*.rhai` scripts); the error is an answer naming the policy.
+pub fn request_pack(policy: Option<&str>) -> Result<PolicyPack, String> {
+    pack(policy, Default::default()).map_err(|r| answer(Err(r)))
+}
+
+/// The operator key a request gives (SPKI PEM or a C2SP verifier key string); the error is an
+/// answer.
+pub fn request_trust(text: &str) -> Result<ed25519_dalek::VerifyingKey, String> {
+    trust_key(text).map_err(|r| answer(Err(r)))
 }
 
 fn at(value: Option<&str>) -> Result<Option<i64>, Refusal> {
@@ -103,7 +126,7 @@ struct VerifyRequest {
     checkpoint: Option<String>,
 }
 
-/// `{"ledger", "trust" (SPKI PEM), "checkpoint"?}` → [`api::Verified`].
+/// `{"ledger", "trust" (SPKI PEM or a C2SP verifier key), "checkpoint"?}` → [`api::Verified`].
 pub fn verify(request: &str) -> String {
     run(|| {
         let r: VerifyRequest = parse(request)?;

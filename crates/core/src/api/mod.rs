@@ -12,6 +12,7 @@ pub mod evidence;
 pub mod pin;
 pub mod prove;
 pub mod report;
+pub mod stream;
 
 use std::io::BufRead;
 use std::sync::Arc;
@@ -22,9 +23,11 @@ use serde::Serialize;
 pub use error::{ApiError, ErrorKind, Subject};
 pub use pin::{CheckpointPin, PinError, PinnedCheckpoint, open_checkpoint};
 pub use prove::{ProveError, Which, checkpoint, prove_consistency, prove_inclusion};
+pub use stream::{AuditStream, VerifyStream};
 
 use crate::facts::{Facts, FactsBuilder};
 use crate::ledger::{Head, VerifiedRecord, verify_stream};
+use crate::merkle::checkpoint::CheckpointError;
 use crate::merkle::{NoteVerifier, Proof};
 use crate::policy::admission::check_adopted;
 use crate::policy::host::SharedMeter;
@@ -47,6 +50,20 @@ pub struct Verified {
     /// The checkpoint the ledger matched or extended, if one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checkpoint: Option<PinnedCheckpoint>,
+}
+
+/// The operator's public key from the text an auditor was handed: an SPKI PEM public key (what
+/// `fairboard keygen` writes as `.pub`) or a C2SP verifier key string (`name+id+base64`, Ed25519, as
+/// `fairboard vkey` prints it). The error says what was expected.
+pub fn operator_key(text: &str) -> Result<VerifyingKey, String> {
+    let text = text.trim();
+    if text.contains("-----BEGIN") {
+        crypto::verifying_key_from_pem(text).map_err(|e| e.to_string())
+    } else if text.contains('+') && !text.contains(char::is_whitespace) {
+        NoteVerifier::from_vkey(text).map(|v| *v.key()).map_err(|e| e.to_string())
+    } else {
+        Err("expected an SPKI PEM public key or a C2SP verifier key string (name+id+key)".to_owned())
+    }
 }
 
 /// How a check or audit treats the pack the ledger adopted.
@@ -302,91 +319,6 @@ fn conclude(
     })
 }
 
-/// [`audit`] fed in pieces, for a caller that cannot hand it a blocking reader: a page reading a
-/// file as a stream in a Web Worker. Push the ledger's bytes as they arrive, split anywhere, then
-/// [`AuditStream::finish`]: the report is the one [`audit`] returns on the same bytes. Complete lines
-/// are verified as soon as about [`AuditStream::BATCH`] bytes have gathered (a record is never held
-/// twice), so memory stays that of the facts, not of the ledger.
-#[derive(Debug)]
-pub struct AuditStream {
-    trust: VerifyingKey,
-    pack: PolicyPack,
-    options: Options,
-    pin: Option<CheckpointPin>,
-    kept: Kept,
-    head: Option<Head>,
-    carry: Vec<u8>,
-    batch: usize,
-    failure: Option<ApiError>,
-}
-
-impl AuditStream {
-    /// Bytes gathered before the complete lines among them are verified.
-    pub const BATCH: usize = 1 << 20;
-
-    /// An audit of a ledger under `trust`, evaluating `pack`, matched against `checkpoint` (a note's
-    /// text) when given. A checkpoint that cannot be used is reported by [`Self::finish`] as
-    /// [`audit`] reports it.
-    pub fn new(trust: VerifyingKey, pack: PolicyPack, checkpoint: Option<&str>, options: Options) -> Self {
-        let (pin, failure) = match checkpoint.map(|text| CheckpointPin::new(text, &trust)).transpose() {
-            Ok(pin) => (pin, None),
-            Err(e) => (None, Some(ApiError::from(e))),
-        };
-        let kept = Kept::new(&options);
-        Self { trust, pack, options, pin, kept, head: None, carry: Vec::new(), batch: Self::BATCH, failure }
-    }
-
-    /// Takes the next bytes of the ledger. After a defect the rest is ignored: the report names the
-    /// first.
-    pub fn push(&mut self, bytes: &[u8]) {
-        if self.failure.is_some() {
-            return;
-        }
-        self.carry.extend_from_slice(bytes);
-        if self.carry.len() >= self.batch {
-            self.verify_gathered();
-        }
-    }
-
-    /// Records verified so far.
-    pub fn records(&self) -> u64 {
-        self.kept.records
-    }
-
-    /// Whether a defect (or an unusable checkpoint) has already decided the verdict.
-    pub fn failed(&self) -> bool {
-        self.failure.is_some()
-    }
-
-    /// Verifies the complete lines gathered so far, keeping a partial last line for later.
-    fn verify_gathered(&mut self) {
-        let Some(end) = self.carry.iter().rposition(|&b| b == b'\n').map(|i| i + 1) else { return };
-        let part: Vec<u8> = self.carry.drain(..end).collect();
-        let Self { trust, pin, kept, head, .. } = self;
-        match verify_part(part.as_slice(), trust, head.take(), pin, |r| kept.push(r)) {
-            Ok(h) => *head = Some(h),
-            Err(e) => self.failure = Some(e),
-        }
-    }
-
-    /// The audit of everything pushed.
-    pub fn finish(mut self) -> Result<AuditReport, ApiError> {
-        let result = match self.failure.take() {
-            Some(e) => Err(e),
-            None => {
-                let part = std::mem::take(&mut self.carry);
-                let Self { trust, pin, kept, head, .. } = &mut self;
-                let head = match head.take() {
-                    Some(head) if part.is_empty() => Ok(head),
-                    head => verify_part(part.as_slice(), trust, head, pin, |r| kept.push(r)),
-                };
-                head.and_then(|h| pinned(self.pin.take(), h))
-            }
-        };
-        conclude(result, self.kept, &self.pack, &self.options)
-    }
-}
-
 /// What a verified proof establishes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -462,6 +394,23 @@ pub fn verify_proof_from(proof: &[u8], old: Option<&str>, vkey: &str) -> Result<
             new_root: crypto::hex(&v.new.root),
         },
     })
+}
+
+/// [`verify_proof`] under the key an auditor holds: a C2SP verifier key string, or the operator's
+/// SPKI PEM public key, named (as `fairboard vkey` names it) by the origin of the checkpoint the
+/// proof carries.
+pub fn verify_proof_by_key(proof: &[u8], key: &str) -> Result<ProofVerdict, ApiError> {
+    if !key.contains("-----BEGIN") {
+        return verify_proof(proof, key);
+    }
+    let trust = operator_key(key).map_err(|e| ApiError::VerifierKey(CheckpointError::BadVerifierKey(e)))?;
+    let note = match Proof::parse(proof).map_err(ApiError::Proof)? {
+        Proof::Inclusion(p) => p.checkpoint,
+        Proof::Consistency(p) => p.new,
+    };
+    let origin = note.lines().next().unwrap_or_default();
+    let vkey = NoteVerifier::new(origin, trust).map_err(ApiError::VerifierKey)?.to_vkey();
+    verify_proof(proof, &vkey)
 }
 
 /// `scores`: the ratings of a verified ledger's battles in `filter`, with intervals by `method`.
@@ -577,14 +526,27 @@ mod tests {
         let options = Options { detail: true, ..Options::default() };
         let run = |text: &str, checkpoint: Option<&str>| {
             let whole = audit(text.as_bytes(), &op.verifying_key(), &pack, checkpoint, &options, |_| {}, 0).unwrap();
-            for (piece, batch) in [(1, 1), (7, 64), (1000, AuditStream::BATCH)] {
+            for (piece, batch) in [(1, 1), (7, 64), (1000, VerifyStream::BATCH)] {
                 let mut stream = AuditStream::new(op.verifying_key(), pack.clone(), checkpoint, options.clone());
-                stream.batch = batch;
+                stream.set_batch(batch);
                 for chunk in text.as_bytes().chunks(piece) {
                     stream.push(chunk);
                 }
                 let fed = stream.finish().unwrap();
                 assert_eq!(fed, whole, "pieces of {piece}, batches of {batch}");
+                let mut stream = VerifyStream::new(op.verifying_key(), checkpoint);
+                stream.set_batch(batch);
+                let mut seen = 0;
+                for chunk in text.as_bytes().chunks(piece) {
+                    stream.push(chunk, |_| seen += 1);
+                }
+                let fed = stream.finish(|_| seen += 1).map_err(|e| (e.line(), e.to_string()));
+                let plain =
+                    verify(text.as_bytes(), &op.verifying_key(), checkpoint).map_err(|e| (e.line(), e.to_string()));
+                assert_eq!(fed, plain, "pieces of {piece}, batches of {batch}");
+                if let Ok(v) = &fed {
+                    assert_eq!(seen, v.records);
+                }
             }
             whole
         };
@@ -605,6 +567,18 @@ mod tests {
         assert!(!run(&short, Some(&cp)).verification.ok, "a ledger shorter than its checkpoint");
         let forged_cp = cp.replacen("\n9\n", "\n8\n", 1);
         assert!(!run(&text, Some(&forged_cp)).verification.ok, "a checkpoint whose signature fails");
+    }
+
+    #[test]
+    fn operator_keys_from_pem_or_a_verifier_key() {
+        let op = SigningKey::from_bytes(&[11; 32]);
+        let pem = crypto::public_key_pem(&op.verifying_key()).unwrap();
+        let vkey = crate::merkle::NoteSigner::new("example.com/log", op.clone()).unwrap().verifier().to_vkey();
+        assert_eq!(operator_key(&pem).unwrap(), op.verifying_key());
+        assert_eq!(operator_key(&format!("{vkey}\n")).unwrap(), op.verifying_key());
+        assert!(operator_key("garbage").unwrap_err().contains("expected an SPKI PEM"));
+        let wrong_id = format!("example.com/log+00000000+{}", vkey.splitn(3, '+').nth(2).unwrap());
+        assert!(operator_key(&wrong_id).unwrap_err().contains("key id"));
     }
 
     #[test]
@@ -656,6 +630,18 @@ mod tests {
         let consistency = prove_consistency(text.as_bytes(), &old, &new).unwrap();
         let verdict = verify_proof(consistency.to_text().as_bytes(), &vkey).unwrap();
         assert!(matches!(verdict, ProofVerdict::Consistency { old_size: 4, new_size: 9, .. }), "{verdict:?}");
+        let pem = crypto::public_key_pem(&op.verifying_key()).unwrap();
+        for proof in [inclusion.to_text(), consistency.to_text()] {
+            assert_eq!(
+                verify_proof_by_key(proof.as_bytes(), &pem).unwrap(),
+                verify_proof(proof.as_bytes(), &vkey).unwrap()
+            );
+        }
+        let stranger = crypto::public_key_pem(&SigningKey::from_bytes(&[15; 32]).verifying_key()).unwrap();
+        assert_eq!(
+            verify_proof_by_key(inclusion.to_text().as_bytes(), &stranger).unwrap_err().kind(),
+            ErrorKind::Verification
+        );
 
         let err = prove_inclusion(text.as_bytes(), 6, &old).unwrap_err();
         assert_eq!((err.kind(), err.hint().is_some()), (ErrorKind::Input, true), "{err}");
