@@ -5,8 +5,17 @@
 //!
 //! Build: `cargo build -p fairboard-wasm --profile wasm --target wasm32-unknown-unknown`, then
 //! `wasm-bindgen --target nodejs` (or `--target web`) on the `.wasm`. The policy sandbox runs with
-//! its operation and size limits; it has no clock here (the seconds backstop needs one).
+//! its operation and size limits; the JSON twins run it without a clock.
+//!
+//! For the browser page (`web/`, `docs/browser.md`) there are also sessions that take the ledger
+//! chunk by chunk, as a Web Worker reads `File.stream()`: [`VerifySession`] and [`AuditSession`]
+//! (the latter renders the report as JSON and HTML), whose sandbox has the page's clock
+//! (`Date.now()`) and the module's allocation count as its seconds and memory backstops; and
+//! [`verify_proof_by_key`]. The sessions throw the JSON error answer when they cannot start.
 
+use fairboard_core::api::{self, AuditStream, Options, VerifyStream};
+use fairboard_core::ffi;
+use wasm_bindgen::JsValue;
 use wasm_bindgen::prelude::wasm_bindgen;
 
 /// `{"ledger", "trust", "checkpoint"?}` → the verification.
@@ -69,10 +78,6 @@ impl fairboard_core::policy::host::Meter for PageMeter {
 fn meter() -> fairboard_core::policy::host::SharedMeter {
     std::sync::Arc::new(PageMeter(js_sys::Date::now()))
 }
-
-use fairboard_core::api::{self, AuditStream, Options, VerifyStream};
-use fairboard_core::ffi;
-use wasm_bindgen::JsValue;
 
 fn thrown(answer: String) -> JsValue {
     JsValue::from_str(&answer)
