@@ -8,6 +8,7 @@
 // REPORT_JSON is `fairboard audit --format json` of the ledger REPORT_HTML was made from. Each check
 // prints as it passes; the first failure stops the run with exit code 1.
 import { chromium } from 'playwright-core';
+import { Failure, LAUNCH, check, eq, passed } from './harness.mjs';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -19,15 +20,6 @@ const TOP_RATINGS = 30; // rows the ratings chart shows until "show all" is chec
 const MAX_BYTES = 5_000_000;
 const TIMEOUT_MS = 120_000;
 
-class Failure extends Error {}
-let passed = 0;
-function check(what, ok, detail = '') {
-  if (!ok) throw new Failure(detail ? `${what}\n  ${detail}` : what);
-  passed += 1;
-  console.log(`ok ${passed} - ${what}`);
-}
-const eq = (what, actual, expected) =>
-  check(`${what} = ${JSON.stringify(expected)}`, JSON.stringify(actual) === JSON.stringify(expected), `got ${JSON.stringify(actual)}`);
 
 function parseArgs(argv) {
   const a = { pos: [] };
@@ -206,12 +198,7 @@ async function fairReport(htmlPath, json) {
 }
 
 async function run() {
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-quic'],
-  });
+  context = await chromium.launchPersistentContext(profile, LAUNCH);
   context.on('request', (r) => {
     const u = r.url().split('#')[0];
     if (u !== documentUrl && !u.startsWith('data:')) problems.push(`request to ${r.url()}`);
@@ -230,7 +217,7 @@ async function finish(err) {
   if (err && problems.length) console.error(`  seen in the browser:\n  ${problems.join('\n  ')}`);
   await Promise.race([context?.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
   rmSync(profile, { recursive: true, force: true });
-  console.log(`browser: ${passed} passed, ${err ? 1 : 0} failed`);
+  console.log(`browser: ${passed()} passed, ${err ? 1 : 0} failed`);
   process.exit(err ? 1 : 0);
 }
 const timer = setTimeout(() => finish(new Failure(`global timeout: not done within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);

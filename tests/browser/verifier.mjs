@@ -10,6 +10,7 @@
 // PROOF is `fairboard prove --seq 5` of the demo ledger. Each check prints as it passes; the first
 // failure stops the run with exit code 1.
 import { chromium } from 'playwright-core';
+import { Failure, LAUNCH, check, eq, passed } from './harness.mjs';
 import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,15 +21,6 @@ const MEMORY_LIMIT = 600 << 20;
 const RESPONSIVE_MS = 1_000; // the page must answer within this while the worker runs
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm' };
 
-class Failure extends Error {}
-let passed = 0;
-function check(what, ok, detail = '') {
-  if (!ok) throw new Failure(detail ? `${what}\n  ${detail}` : what);
-  passed += 1;
-  console.log(`ok ${passed} - ${what}`);
-}
-const eq = (what, actual, expected) =>
-  check(`${what} = ${JSON.stringify(expected)}`, JSON.stringify(actual) === JSON.stringify(expected), `got ${JSON.stringify(actual)}`);
 
 const argv = process.argv.slice(2);
 const benchAt = argv.indexOf('--bench');
@@ -275,7 +267,7 @@ async function finish(err) {
   await Promise.race([context?.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
   server.close();
   rmSync(profile, { recursive: true, force: true });
-  if (!bench) console.log(`verifier: ${passed} passed, ${err ? 1 : 0} failed`);
+  if (!bench) console.log(`verifier: ${passed()} passed, ${err ? 1 : 0} failed`);
   process.exit(err ? 1 : 0);
 }
 const timer = setTimeout(() => finish(new Failure(`global timeout: not done within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
@@ -283,13 +275,7 @@ const timer = setTimeout(() => finish(new Failure(`global timeout: not done with
 server.listen(0, '127.0.0.1', async () => {
   const base = `http://127.0.0.1:${server.address().port}`;
   try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      acceptDownloads: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-quic'],
-    });
+    context = await chromium.launchPersistentContext(profile, { ...LAUNCH, acceptDownloads: true });
     // Anything but the page's own origin would be a leak.
     context.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('blob:') && !r.url().startsWith('data:')) problems.push(`request to ${r.url()}`); });
     if (bench) await benchmark(base, bench);
