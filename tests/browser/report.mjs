@@ -8,8 +8,8 @@
 // REPORT_JSON is `fairboard audit --format json` of the ledger REPORT_HTML was made from. Each check
 // prints as it passes; the first failure stops the run with exit code 1.
 import { chromium } from 'playwright-core';
-import { Failure, LAUNCH, check, eq, passed } from './harness.mjs';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { Failure, LAUNCH, check, end, eq } from './harness.mjs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -213,12 +213,7 @@ async function finish(err) {
   if (finished) return;
   finished = true;
   clearTimeout(timer);
-  if (err) console.error(`FAILED: ${err instanceof Failure ? err.message : err.stack || err}`);
-  if (err && problems.length) console.error(`  seen in the browser:\n  ${problems.join('\n  ')}`);
-  await Promise.race([context?.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
-  rmSync(profile, { recursive: true, force: true });
-  console.log(`browser: ${passed()} passed, ${err ? 1 : 0} failed`);
-  process.exit(err ? 1 : 0);
+  await end({ err, problems, context, profile, label: 'browser' });
 }
 const timer = setTimeout(() => finish(new Failure(`global timeout: not done within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
 run().then(() => finish(null), finish);

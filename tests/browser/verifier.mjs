@@ -10,7 +10,7 @@
 // PROOF is `fairboard prove --seq 5` of the demo ledger. Each check prints as it passes; the first
 // failure stops the run with exit code 1.
 import { chromium } from 'playwright-core';
-import { Failure, LAUNCH, check, eq, passed } from './harness.mjs';
+import { Failure, LAUNCH, check, end, eq } from './harness.mjs';
 import { createServer } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -262,13 +262,7 @@ async function finish(err) {
   if (finished) return;
   finished = true;
   clearTimeout(timer);
-  if (err) console.error(`FAILED: ${err instanceof Failure ? err.message : err.stack || err}`);
-  if (err && problems.length) console.error(`  seen in the browser:\n  ${problems.join('\n  ')}`);
-  await Promise.race([context?.close().catch(() => {}), new Promise((r) => setTimeout(r, 10_000))]);
-  server.close();
-  rmSync(profile, { recursive: true, force: true });
-  if (!bench) console.log(`verifier: ${passed()} passed, ${err ? 1 : 0} failed`);
-  process.exit(err ? 1 : 0);
+  await end({ err, problems, context, profile, label: bench ? null : 'verifier', cleanup: () => server.close() });
 }
 const timer = setTimeout(() => finish(new Failure(`global timeout: not done within ${TIMEOUT_MS / 1000} s`)), TIMEOUT_MS);
 
