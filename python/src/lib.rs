@@ -20,7 +20,7 @@ use pyo3::prelude::*;
 use failure::{Failure, input};
 use source::{Named, Watch};
 
-/// Records between two audit progress ticks (the audit also reports bytes as it reads).
+/// The audit's own per-record progress ticks are off (0): progress comes from the reader, in bytes.
 const NO_TICKS: u64 = 0;
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String, Box<Failure>> {
