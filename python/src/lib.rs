@@ -62,11 +62,7 @@ fn verify(
             api::ApiError::Defect(d) => Failure::defect(d, &name),
             e => Failure::api(e, &name, note.as_ref().map(|(_, n)| n.as_str()), None),
         })?;
-        let mut out = serde_json::json!({"ok": true, "records": v.records, "head": v.head});
-        if let (Some(cp), Some(map)) = (&v.checkpoint, out.as_object_mut()) {
-            map.insert("checkpoint".into(), serde_json::json!({"origin": cp.origin, "size": cp.size, "root": cp.root}));
-        }
-        Ok(out.to_string())
+        Ok(v.to_json().to_string())
     })
 }
 

@@ -154,13 +154,7 @@ pub fn verify(path: &Path, trust: &Path, format: VerifyFormat, checkpoint: Optio
                         outln!("{}", cp.describe());
                     }
                 }
-                VerifyFormat::Json => {
-                    let mut out = json!({"ok": true, "records": v.records, "head": v.head});
-                    if let (Some(cp), Some(map)) = (&v.checkpoint, out.as_object_mut()) {
-                        map.insert("checkpoint".into(), json!({"origin": cp.origin, "size": cp.size, "root": cp.root}));
-                    }
-                    outln!("{out}");
-                }
+                VerifyFormat::Json => outln!("{}", v.to_json()),
             }
             Ok(())
         }

@@ -66,6 +66,18 @@ pub fn operator_key(text: &str) -> Result<VerifyingKey, String> {
     }
 }
 
+impl Verified {
+    /// The object `fairboard verify --format json` prints: `{"ok": true, "records", "head",
+    /// "checkpoint"?: {"origin", "size", "root"}}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut out = serde_json::json!({"ok": true, "records": self.records, "head": self.head});
+        if let (Some(cp), Some(map)) = (&self.checkpoint, out.as_object_mut()) {
+            map.insert("checkpoint".into(), serde_json::json!({"origin": cp.origin, "size": cp.size, "root": cp.root}));
+        }
+        out
+    }
+}
+
 /// How a check or audit treats the pack the ledger adopted.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
